@@ -1,0 +1,26 @@
+# Quick start: `make train` (short demo run of the default preset) and `make test`.
+# Both create .venv from requirements.txt on first use.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup train test clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-oracle.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-oracle.txt
+	touch $(STAMP)
+
+train: $(STAMP)
+	$(PY) train.py --dataset=digits --steps=1500 --sample_every=500 --out_dir=runs/demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,64 @@
+"""The conditional LSGAN for handwritten Chinese characters (ICCV 3.3; the authors' mcgan.py).
+
+Both networks take integer class labels. Each has its own learned linear label map to
+`label_dim` (256) dims; D concatenates that vector to its input and to every hidden layer.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+import keras
+from keras import layers
+
+from lsgan_tf.architectures.blocks import (
+    ConcatLabelMap,
+    LabelProjection,
+    conv_block,
+    deconv_block,
+    dense_block,
+)
+
+HWDB_CLASSES = 3740
+
+
+def hwdb(
+    z_dim: int = 1024,
+    num_classes: int = HWDB_CLASSES,
+    label_dim: int = 256,
+    image_size: int = 28,
+    batchnorm: bool = True,
+) -> Tuple[keras.Model, keras.Model]:
+    """G: concat[z, Wy] -> FC(128*s/4*s/4) BN ReLU -> TCONV(K5,S2,128) BN ReLU -> TCONV(K5,S2,1) sigmoid.
+
+    D: concat[x, tile(Wy)] -> CONV(K5,S2,257) LReLU -> concat tile(Wy) -> CONV(K5,S2,320) BN LReLU
+    -> flatten, concat Wy -> FC(1024) BN LReLU -> concat Wy -> FC(1). Images are in [0, 1].
+    """
+    if image_size % 4:
+        raise ValueError(f"hwdb image_size must be divisible by 4, got {image_size}.")
+    base = image_size // 4
+
+    z = keras.Input(shape=(z_dim,), name="z")
+    g_labels = keras.Input(shape=(), dtype="int32", name="labels")
+    g_label_vector = LabelProjection(num_classes, label_dim, name="g_label_map")(g_labels)
+    x = layers.Concatenate(name="g_concat_label")([z, g_label_vector])
+    x = dense_block(x, base * base * 128, norm=batchnorm, act="relu", name="g_fc")
+    x = layers.Reshape((base, base, 128), name="g_reshape")(x)
+    x = deconv_block(x, 128, 5, 2, norm=batchnorm, act="relu", name="g_tconv1")
+    image = deconv_block(x, 1, 5, 2, norm=False, act="sigmoid", name="g_out")
+    generator = keras.Model([z, g_labels], image, name="hwdb_generator")
+
+    images = keras.Input(shape=(image_size, image_size, 1), name="images")
+    d_labels = keras.Input(shape=(), dtype="int32", name="labels")
+    y = LabelProjection(num_classes, label_dim, name="d_label_map")(d_labels)
+    x = ConcatLabelMap(name="d_concat_label0")([images, y])
+    x = conv_block(x, 1 + label_dim, 5, 2, norm=False, act="lrelu", name="d_conv1")
+    x = ConcatLabelMap(name="d_concat_label1")([x, y])
+    x = conv_block(x, 320, 5, 2, norm=batchnorm, act="lrelu", name="d_conv2")
+    x = layers.Flatten(name="d_flatten")(x)
+    x = ConcatLabelMap(name="d_concat_label2")([x, y])
+    x = dense_block(x, 1024, norm=batchnorm, act="lrelu", name="d_fc1")
+    x = ConcatLabelMap(name="d_concat_label3")([x, y])
+    score = dense_block(x, 1, norm=False, act=None, name="d_out")
+    discriminator = keras.Model([images, d_labels], score, name="hwdb_discriminator")
+    return generator, discriminator

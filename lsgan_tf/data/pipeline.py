@@ -1,0 +1,75 @@
+"""The one pipeline shape every reader ends in: scale, shuffle, repeat, batch, prefetch."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+PixelRange = Tuple[float, float]
+
+
+def scale_pixels(images, pixel_range: PixelRange = (-1.0, 1.0)):
+    """uint8 [0, 255] -> float32 [lo, hi] (the generator's output range)."""
+    lo, hi = pixel_range
+    return tf.cast(images, tf.float32) * ((hi - lo) / 255.0) + lo
+
+
+def finalize(
+    dataset: tf.data.Dataset,
+    batch_size: int,
+    *,
+    shuffle_buffer: int,
+    seed: Optional[int] = None,
+    repeat: bool = True,
+    cache: bool = False,
+    input_context: Optional[tf.distribute.InputContext] = None,
+) -> tf.data.Dataset:
+    """Shards for `input_context`, then [cache], shuffle, [repeat], batch (drop remainder), prefetch.
+
+    `batch_size` is the global batch. With an input context (from
+    `strategy.distribute_datasets_from_function`) each worker reads its own shard and
+    batches at the per-replica size, as that API expects. A seed makes the order deterministic (and the whole pipeline, since elements are
+    produced in order).
+    """
+    if input_context is not None:
+        if input_context.num_input_pipelines > 1:
+            dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+        batch_size = input_context.get_per_replica_batch_size(batch_size)
+    if cache:
+        dataset = dataset.cache()
+    if shuffle_buffer > 1:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def from_arrays(
+    images: np.ndarray,
+    labels: Optional[Sequence[int]] = None,
+    *,
+    batch_size: int,
+    pixel_range: PixelRange = (-1.0, 1.0),
+    seed: Optional[int] = None,
+    repeat: bool = True,
+    input_context: Optional[tf.distribute.InputContext] = None,
+) -> tf.data.Dataset:
+    """An in-memory uint8 image array (N, H, W[, C]) as batches, fully shuffled every epoch."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if labels is None:
+        dataset = tf.data.Dataset.from_tensor_slices(images)
+        dataset = dataset.map(lambda x: scale_pixels(x, pixel_range), num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        labels = np.asarray(labels, dtype=np.int32)
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+        dataset = dataset.map(
+            lambda x, y: (scale_pixels(x, pixel_range), y), num_parallel_calls=tf.data.AUTOTUNE
+        )
+    return finalize(
+        dataset, batch_size, shuffle_buffer=len(images), seed=seed, repeat=repeat, input_context=input_context
+    )

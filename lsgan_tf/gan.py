@@ -1,0 +1,286 @@
+"""GAN training as Keras 3 models: `GAN` (unconditional) and `ConditionalGAN` (integer labels).
+
+`train_step` runs `d_steps` discriminator updates, then one generator update, for one of the
+loss families:
+
+- `lsgan`: least squares losses with an a-b-c coding (Eq. 13 "-110" or Eq. 14 "011").
+- `nsgan`: the regular (non-saturating) GAN baseline.
+- `lsgan_gp`: LSGAN plus the DRAGAN-style penalty of TPAMI 4.3.2.
+- `wgan_gp`: the WGAN-GP baseline.
+
+D is called separately on the real and on the fake batch, as in the authors' code, so batch
+norm in D sees separate statistics. The G update reuses the noise of the last D update (the
+authors' code feeds the same z to both updates of an iteration); with `d_steps > 1` every D
+update draws fresh noise and all of them use the same real batch (the batch `fit` delivers).
+
+Under `tf.distribute` every replica's loss is scaled so that the sum of the replicas'
+gradients (what the optimizer applies) is the gradient of the loss over the global batch:
+mean-reduced terms are divided by the number of replicas, sum-reduced terms are not.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from lsgan_tf import losses
+from lsgan_tf.architectures.blocks import LabelProjection
+
+LOSS_FAMILIES = ("lsgan", "nsgan", "lsgan_gp", "wgan_gp")
+
+# Paper defaults for the penalty weight. LSGAN-GP: lambda = 150 with the authors' half-sum LS
+# terms over a batch of 64; against mean-reduced LS terms the same balance is 150 / 64.
+PAPER_BATCH_SIZE = 64
+DEFAULT_GP_WEIGHTS = {
+    ("lsgan_gp", "sum"): 150.0,
+    ("lsgan_gp", "mean"): 150.0 / PAPER_BATCH_SIZE,
+    ("wgan_gp", "sum"): 10.0,
+    ("wgan_gp", "mean"): 10.0,
+}
+
+METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "gp")
+
+
+def default_gp_weight(loss: str, reduction: str = "mean") -> float:
+    """The paper's penalty weight for a loss family and reduction (0 for families without one)."""
+    return DEFAULT_GP_WEIGHTS.get((loss, reduction), 0.0)
+
+
+@keras.saving.register_keras_serializable(package="lsgan_tf")
+class GAN(keras.Model):
+    """An unconditional GAN: `fit` on batches of images; `call(z)` returns G(z)."""
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        z_dim: Optional[int] = None,
+        seed: Optional[int] = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.z_dim = int(z_dim or generator.inputs[0].shape[-1])
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True
+
+    # ----------------------------------------------------------------- configuration
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer,
+        g_optimizer: keras.optimizers.Optimizer,
+        loss: str = "lsgan",
+        coding: losses.Coding = "-110",
+        reduction: str = "mean",
+        gp_weight: Optional[float] = None,
+        gp_c: float = 30.0,
+        d_steps: int = 1,
+        simultaneous_updates: bool = False,
+        **kwargs,
+    ) -> None:
+        """Sets the two optimizers and the objective.
+
+        Args:
+          d_optimizer, g_optimizer: one optimizer per network.
+          loss: one of LOSS_FAMILIES.
+          coding: LSGAN a-b-c coding, "-110", "011" or an (a, b, c) tuple (LSGAN families only).
+          reduction: "mean" (the paper's expectation) or "sum" (the authors' half batch sum).
+          gp_weight: penalty weight; None takes `default_gp_weight(loss, reduction)`.
+          gp_c: the LSGAN-GP perturbation scale c.
+          d_steps: discriminator updates per generator update.
+          simultaneous_updates: compute both updates from one forward pass and apply them
+            together (the Gaussian-mixture script); requires d_steps == 1.
+        """
+        super().compile(**kwargs)
+        if loss not in LOSS_FAMILIES:
+            raise ValueError(f"Unknown loss family {loss!r}; expected one of {list(LOSS_FAMILIES)}.")
+        if reduction not in losses.REDUCTIONS:
+            raise ValueError(f"Unknown reduction {reduction!r}; expected one of {list(losses.REDUCTIONS)}.")
+        if int(d_steps) < 1:
+            raise ValueError(f"d_steps must be >= 1, got {d_steps}.")
+        if simultaneous_updates and int(d_steps) != 1:
+            raise ValueError("simultaneous_updates requires d_steps == 1.")
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.loss_family = loss
+        self.coding = losses.resolve_coding(coding)
+        self.reduction = reduction
+        self.gp_weight = float(default_gp_weight(loss, reduction) if gp_weight is None else gp_weight)
+        self.gp_c = float(gp_c)
+        self.d_steps = int(d_steps)
+        self.simultaneous_updates = bool(simultaneous_updates)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(getattr(self, "trackers", {}).values())
+
+    def get_config(self) -> Dict[str, Any]:
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "z_dim": self.z_dim,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config: Dict[str, Any]) -> "GAN":
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)
+
+    # --------------------------------------------------------- conditioning hooks
+    def unpack_batch(self, data) -> Tuple[Any, Any]:
+        """(images, labels) of a training batch; labels is None for an unconditional GAN."""
+        if isinstance(data, (tuple, list)):
+            data = data[0]
+        return data, None
+
+    def generate(self, z, labels=None, training: bool = False):
+        """G(z) (G(z, y) for a conditional GAN)."""
+        return self.generator(z, training=training)
+
+    def discriminate(self, images, labels=None, training: bool = True):
+        """D's raw scores for a batch (D(x, y) for a conditional GAN)."""
+        return self.discriminator(images, training=training)
+
+    # ------------------------------------------------------------------- sampling
+    def call(self, inputs, training: bool = False):
+        """Samples images from noise: G(z) (or G(z, y) given [z, labels])."""
+        return self.generator(inputs, training=training)
+
+    def sample_noise(self, batch_size):
+        """z ~ N(0, I) of shape (batch_size, z_dim), drawn from the model's seed stream."""
+        return keras.random.normal((batch_size, self.z_dim), seed=self.seed_generator)
+
+    # ------------------------------------------------------------------ objective
+    def _uses_least_squares(self) -> bool:
+        return self.loss_family in ("lsgan", "lsgan_gp")
+
+    def discriminator_objective(self, real_scores, fake_scores):
+        """D's adversarial loss (without a penalty) for the compiled loss family."""
+        if self._uses_least_squares():
+            return losses.least_squares_discriminator_loss(
+                real_scores, fake_scores, self.coding, self.reduction
+            )
+        if self.loss_family == "nsgan":
+            return losses.ns_discriminator_loss(real_scores, fake_scores)
+        return losses.wasserstein_discriminator_loss(real_scores, fake_scores)
+
+    def generator_objective(self, fake_scores):
+        """G's loss for the compiled loss family."""
+        if self._uses_least_squares():
+            return losses.least_squares_generator_loss(fake_scores, self.coding, self.reduction)
+        if self.loss_family == "nsgan":
+            return losses.ns_generator_loss(fake_scores)
+        return losses.wasserstein_generator_loss(fake_scores)
+
+    def gradient_penalty(self, real, fake, labels):
+        """The family's gradient penalty (unweighted), or 0 for families without one."""
+        critic = lambda x: self.discriminate(x, labels, training=True)  # noqa: E731
+        if self.loss_family == "lsgan_gp":
+            return losses.dragan_penalty(critic, real, c=self.gp_c, seed=self.seed_generator)
+        if self.loss_family == "wgan_gp":
+            return losses.wgan_gp_penalty(critic, real, fake, seed=self.seed_generator)
+        return ops.zeros((), dtype="float32")
+
+    def _replica_scales(self) -> Tuple[float, float]:
+        """(scale of the adversarial terms, scale of mean terms) for this replica's gradients."""
+        mean_scale = 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
+        summed = self._uses_least_squares() and self.reduction == "sum"
+        return (1.0 if summed else mean_scale), mean_scale
+
+    # ------------------------------------------------------------------- training
+    def _discriminator_loss(self, real, fake, labels):
+        """(loss for this replica's gradient, reported D loss) on one real and one fake batch."""
+        adversarial_scale, mean_scale = self._replica_scales()
+        real_scores = self.discriminate(real, labels, training=True)
+        fake_scores = self.discriminate(fake, labels, training=True)
+        adversarial = self.discriminator_objective(real_scores, fake_scores)
+        penalty = self.gradient_penalty(real, fake, labels)
+        self.trackers["d_loss"].update_state(adversarial + self.gp_weight * penalty)
+        self.trackers["d_real"].update_state(ops.mean(real_scores))
+        self.trackers["d_fake"].update_state(ops.mean(fake_scores))
+        self.trackers["gp"].update_state(penalty)
+        return adversarial_scale * adversarial + mean_scale * self.gp_weight * penalty
+
+    def _generator_loss(self, fake, labels):
+        """G's loss for this replica's gradient, given G's output (recorded on a tape)."""
+        adversarial_scale, _ = self._replica_scales()
+        loss = self.generator_objective(self.discriminate(fake, labels, training=True))
+        self.trackers["g_loss"].update_state(loss)
+        return adversarial_scale * loss
+
+    @staticmethod
+    def _apply(optimizer, tape, loss, network):
+        variables = network.trainable_variables
+        optimizer.apply(tape.gradient(loss, variables), variables)
+
+    def _discriminator_step(self, real, labels, z):
+        fake = self.generate(z, labels, training=True)
+        with tf.GradientTape() as tape:
+            loss = self._discriminator_loss(real, fake, labels)
+        self._apply(self.d_optimizer, tape, loss, self.discriminator)
+
+    def _generator_step(self, labels, z):
+        with tf.GradientTape() as tape:
+            loss = self._generator_loss(self.generate(z, labels, training=True), labels)
+        self._apply(self.g_optimizer, tape, loss, self.generator)
+
+    def _simultaneous_step(self, real, labels, z):
+        """Both gradients from the same G(z), then both updates (the authors' ls.py)."""
+        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+            fake = self.generate(z, labels, training=True)
+            d_loss = self._discriminator_loss(real, fake, labels)
+            g_loss = self._generator_loss(fake, labels)
+        self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
+        self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+
+    def train_step(self, data):
+        """One GAN iteration: `d_steps` D updates, then one G update (or one simultaneous update)."""
+        real, labels = self.unpack_batch(data)
+        batch_size = ops.shape(real)[0]
+        if self.simultaneous_updates:
+            self._simultaneous_step(real, labels, self.sample_noise(batch_size))
+        else:
+            for _ in range(self.d_steps):
+                z = self.sample_noise(batch_size)
+                self._discriminator_step(real, labels, z)
+            self._generator_step(labels, z)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+@keras.saving.register_keras_serializable(package="lsgan_tf")
+class ConditionalGAN(GAN):
+    """A class-conditional GAN: `fit` on (images, integer labels); `call([z, labels])`."""
+
+    @property
+    def num_classes(self) -> int:
+        """The number of classes G's label map accepts."""
+        projections = [layer for layer in self.generator.layers if isinstance(layer, LabelProjection)]
+        if len(projections) != 1:
+            raise ValueError("A conditional generator needs exactly one LabelProjection layer.")
+        return projections[0].num_classes
+
+    def unpack_batch(self, data) -> Tuple[Any, Any]:
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(
+                "ConditionalGAN expects (images, labels) batches; got a batch without labels. "
+                "Use a labelled dataset (or the unconditional GAN)."
+            )
+        return data[0], data[1]
+
+    def generate(self, z, labels=None, training: bool = False):
+        return self.generator([z, labels], training=training)
+
+    def discriminate(self, images, labels=None, training: bool = True):
+        return self.discriminator([images, labels], training=training)

@@ -1,0 +1,44 @@
+"""Image grids and atomic PNG writing (Pillow)."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Optional, Tuple
+
+import numpy as np
+from PIL import Image
+
+
+def to_uint8(images, pixel_range: Tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
+    """Maps images in [lo, hi] to uint8 [0, 255], clipping anything outside the range."""
+    lo, hi = pixel_range
+    scaled = (np.asarray(images, dtype=np.float32) - lo) * (255.0 / (hi - lo))
+    return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+
+
+def make_grid(images: np.ndarray, columns: Optional[int] = None, padding: int = 2) -> np.ndarray:
+    """Tiles uint8 images (N, H, W[, C]) row-major into one (rows, columns) grid with black padding."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    count, height, width, channels = images.shape
+    columns = columns or int(math.ceil(math.sqrt(count)))
+    rows = int(math.ceil(count / columns))
+    grid = np.zeros(
+        (rows * (height + padding) + padding, columns * (width + padding) + padding, channels), np.uint8
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = padding + row * (height + padding), padding + column * (width + padding)
+        grid[top : top + height, left : left + width] = image
+    return grid[..., 0] if channels == 1 else grid
+
+
+def save_png(array: np.ndarray, path: str) -> str:
+    """Writes a uint8 array as a PNG under a temporary name, then renames it into place."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    Image.fromarray(np.asarray(array, dtype=np.uint8)).save(temporary, format="PNG")
+    os.replace(temporary, path)
+    return path

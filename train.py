@@ -1,0 +1,58 @@
+"""Train an LSGAN (or its NS-GAN / LSGAN-GP / WGAN-GP baselines) with the papers' settings.
+
+  python train.py                                  # Table 5 digits, the paper's 50,001 steps
+  python train.py --dataset=digits_rotate --loss=nsgan
+  python train.py --dataset=hwdb --conditional --data_dir=DIR_OF_GNT_FILES
+
+Every flag left out is taken from the dataset's preset (lsgan_tf/presets.py).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from absl import app, flags
+
+from lsgan_tf import architectures, losses, presets
+from lsgan_tf.gan import LOSS_FAMILIES
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_enum("dataset", "digits", sorted(presets.PRESETS), "Dataset preset: architecture, coding and hyperparameters of the paper for it.")
+flags.DEFINE_string("data_dir", None, "Where the dataset lives (prepared TFRecords, image folders or raw files). Rendered digits need none.")
+flags.DEFINE_boolean("conditional", None, "Train the class-conditional model (hwdb). Default: the preset's.")
+flags.DEFINE_enum("loss", "lsgan", list(LOSS_FAMILIES), "Loss family.")
+flags.DEFINE_enum("coding", None, sorted(losses.CODINGS), "LSGAN a-b-c coding: -110 (Eq. 13) or 011 (Eq. 14). Default: the preset's.")
+flags.DEFINE_enum("reduction", "mean", list(losses.REDUCTIONS), "LS loss reduction: mean (the paper) or sum (the authors' code: half the batch sum).")
+flags.DEFINE_enum("arch", None, sorted(architectures.ARCHITECTURES), "Architecture override. Default: the preset's.")
+flags.DEFINE_integer("steps", None, "Total training steps (G updates). Default: the paper's count for the dataset.")
+flags.DEFINE_integer("batch_size", None, "Global batch size. Default: the preset's (64; 512 for the mixture).")
+flags.DEFINE_float("lr", None, "Learning rate of both networks. Default: the preset's.")
+flags.DEFINE_integer("z_dim", None, "Noise dimension. Default: the preset's.")
+flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop"], "Optimizer. Default: the preset's (Adam, beta1 = 0.5).")
+flags.DEFINE_integer("d_steps", None, "Discriminator updates per generator update. Default: 1 (5 for wgan_gp).")
+flags.DEFINE_float("gp_weight", None, "Gradient-penalty weight. Default: 150/64 for lsgan_gp (150 with --reduction=sum), 10 for wgan_gp.")
+flags.DEFINE_string("out_dir", "runs/default", "Run directory: config.json, checkpoints/, samples/.")
+flags.DEFINE_integer("sample_every", 500, "Write a fixed-noise sample grid every N steps.")
+flags.DEFINE_integer("checkpoint_every", 1000, "Write a checkpoint every N steps.")
+flags.DEFINE_integer("keep_checkpoints", 3, "How many recent checkpoints to keep.")
+flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
+
+
+def main(argv) -> int:
+    del argv
+    from lsgan_tf.data.datasets import DataError
+    from lsgan_tf.training import ConfigError, TrainConfig, train
+
+    names = [field for field in TrainConfig.__dataclass_fields__]
+    config = TrainConfig(**{name: FLAGS[name].value for name in names})
+    try:
+        train(config)
+    except (ConfigError, DataError) as error:
+        print(f"train.py: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    app.run(main)
