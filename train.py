@@ -18,7 +18,7 @@ from lsgan_tf.gan import LOSS_FAMILIES
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_enum("dataset", "digits", sorted(presets.PRESETS), "Dataset preset: architecture, coding and hyperparameters of the paper for it.")
+flags.DEFINE_string("dataset", "digits", f"Dataset preset, one of {sorted(presets.PRESETS)}, or tfds:NAME for a TFDS dataset already in --data_dir (mnist, cifar10, lsun/CATEGORY, hwdb1). Sets the paper's architecture, coding and hyperparameters.")
 flags.DEFINE_string("data_dir", None, "Where the dataset lives (prepared TFRecords, image folders or raw files). Rendered digits need none.")
 flags.DEFINE_boolean("conditional", None, "Train the class-conditional model (hwdb). Default: the preset's.")
 flags.DEFINE_enum("loss", "lsgan", list(LOSS_FAMILIES), "Loss family.")

@@ -32,6 +32,7 @@ class Preset:
     simultaneous_updates: bool = False
     conditional: bool = False
     pixel_range: Tuple[float, float] = (-1.0, 1.0)
+    image_shape: Tuple[int, int, int] = (28, 28, 1)  # () for the 2-D mixture
     arch_options: Tuple[Tuple[str, object], ...] = ()
     notes: str = ""
 
@@ -63,23 +64,27 @@ PRESETS: Dict[str, Preset] = {
         ),
         Preset(
             dataset="lsun", arch="scene112", coding="011", z_dim=1024, lr=1e-3, steps=100_000,
+            image_shape=(112, 112, 3),
             notes="ICCV Table 1 (112x112 scenes); lr 1e-3; step count not given in the paper.",
         ),
         Preset(
             dataset="lsun64", arch="dcgan64", coding="-110", z_dim=100, lr=2e-4, steps=100_000,
+            image_shape=(64, 64, 3),
             notes="TPAMI Table 3 FID runs on LSUN-64 (DCGAN net).",
         ),
         Preset(
             dataset="cats", arch="cat128", coding="-110", z_dim=100, lr=2e-4, steps=100_000,
+            image_shape=(128, 128, 3),
             notes="TPAMI Table 2 (cats 128x128); step count not given in the paper.",
         ),
         Preset(
             dataset="cifar10", arch="dcgan32", coding="-110", z_dim=100, lr=2e-4, steps=100_000,
+            image_shape=(32, 32, 3),
             notes="TPAMI Table 3 FID runs on CIFAR-10 (DCGAN net, 32x32).",
         ),
         Preset(
             dataset="mixture", arch="mixture", coding="011", z_dim=256, lr=1e-4, g_lr=1e-3,
-            batch_size=512, steps=35_000, simultaneous_updates=True,
+            batch_size=512, steps=35_000, simultaneous_updates=True, image_shape=(),
             notes="TPAMI Table 4, ls.py: D Adam 1e-4, G Adam 1e-3, simultaneous updates, 35,000 steps.",
         ),
     )

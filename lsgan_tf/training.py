@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from lsgan_tf import architectures, losses, presets
 from lsgan_tf.callbacks import CheckpointCallback, ProgressLogger, SampleGridCallback
-from lsgan_tf.data.datasets import make_dataset
+from lsgan_tf.data.datasets import DataError, check_data, make_dataset, num_classes, preset_for_tfds
 from lsgan_tf.gan import GAN, LOSS_FAMILIES, ConditionalGAN
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -52,11 +52,21 @@ class TrainConfig:
     keep_checkpoints: int = 3
     seed: int = 0
 
+    @property
+    def tfds_name(self) -> Optional[str]:
+        """NAME of --dataset=tfds:NAME, else None."""
+        return self.dataset[len("tfds:"):] if self.dataset.startswith("tfds:") else None
+
+    @property
+    def preset_name(self) -> str:
+        """The preset that trains --dataset (tfds:mnist -> mnist)."""
+        return preset_for_tfds(self.tfds_name) if self.tfds_name else self.dataset
+
     def resolve(self) -> "TrainConfig":
         """A copy with every None filled from the preset, after checking each value."""
         try:
-            preset = presets.get(self.dataset)
-        except ValueError as error:
+            preset = presets.get(self.preset_name)
+        except (ValueError, DataError) as error:
             raise ConfigError(f"--dataset: {error}") from None
         if self.loss not in LOSS_FAMILIES:
             raise ConfigError(f"--loss: unknown loss {self.loss!r}; expected one of {list(LOSS_FAMILIES)}.")
@@ -74,6 +84,7 @@ class TrainConfig:
             d_steps=self.d_steps or preset.d_steps,
         )
         resolved._check()
+        check_data(preset, resolved.data_dir, resolved.tfds_name)
         return resolved
 
     def _check(self) -> None:
@@ -99,7 +110,8 @@ class TrainConfig:
 
     @property
     def preset(self) -> presets.Preset:
-        return presets.for_loss(presets.get(self.dataset), self.loss)
+        """The dataset's preset adjusted to the loss family."""
+        return presets.for_loss(presets.get(self.preset_name), self.loss)
 
 
 def make_optimizer(name: str, lr: float, preset: presets.Preset) -> keras.optimizers.Optimizer:
@@ -111,13 +123,15 @@ def make_optimizer(name: str, lr: float, preset: presets.Preset) -> keras.optimi
     )
 
 
-def build_gan(config: TrainConfig) -> GAN:
-    """The compiled GAN of a resolved config (weights initialised from config.seed)."""
+def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
+    """The compiled GAN of a resolved config (weights initialised from config.seed);
+    `num_classes` sizes a conditional generator's label map."""
     preset = config.preset
     keras.utils.set_random_seed(config.seed)
-    generator, discriminator = architectures.build(
-        config.arch, z_dim=config.z_dim, **dict(preset.arch_options)
-    )
+    options = dict(preset.arch_options)
+    if config.conditional and num_classes is not None:
+        options["num_classes"] = num_classes
+    generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
     model_class = ConditionalGAN if config.conditional else GAN
     model = model_class(generator, discriminator, seed=config.seed)
     g_lr = preset.generator_lr if config.lr == preset.lr else config.lr  # an --lr sets both
@@ -153,9 +167,10 @@ def _write_config(config: TrainConfig) -> None:
 def train(config: TrainConfig, log=print) -> Dict[str, Any]:
     """Runs (or resumes) a training run; returns the final metrics and the step reached."""
     config = config.resolve()
+    classes = num_classes(config.preset, config.data_dir, config.tfds_name) if config.conditional else None
     os.makedirs(config.out_dir, exist_ok=True)
     _write_config(config)
-    model = build_gan(config)
+    model = build_gan(config, classes)
     checkpoint = tf.train.Checkpoint(
         model=model, d_optimizer=model.d_optimizer, g_optimizer=model.g_optimizer
     )
@@ -175,6 +190,7 @@ def train(config: TrainConfig, log=print) -> Dict[str, Any]:
             data_dir=config.data_dir,
             conditional=config.conditional,
             seed=config.seed,
+            tfds_name=config.tfds_name,
         )
         callbacks = [
             ProgressLogger(config.steps, log=log),

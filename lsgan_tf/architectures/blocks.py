@@ -136,8 +136,8 @@ class ConcatLabelMap(layers.Layer):
         features, label_vector = inputs
         if len(features.shape) == 2:
             return ops.concatenate([features, label_vector], axis=-1)
-        height, width = features.shape[1], features.shape[2]
-        tiled = ops.tile(label_vector[:, None, None, :], (1, height, width, 1))
+        shape = ops.shape(features)
+        tiled = ops.tile(label_vector[:, None, None, :], (1, shape[1], shape[2], 1))
         return ops.concatenate([features, tiled], axis=-1)
 
     def compute_output_shape(self, input_shapes):

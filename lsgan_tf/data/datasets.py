@@ -1,20 +1,144 @@
-"""`make_dataset`: the training input of a preset, from its real source."""
+"""`make_dataset`: the training input of a preset, from whatever real source `--data_dir` holds.
+
+| dataset | --data_dir |
+|---|---|
+| digits, digits_rotate | none (rendered on the fly), or a folder `<digit>/<i>.png` (the authors' files / data_prep/digits.py) |
+| mnist | a folder `<digit>/*.png` |
+| hwdb | a prepared folder (data_prep/hwdb.py) or a folder of raw .gnt files |
+| lsun, lsun64, cats, cifar10 | a prepared folder (data_prep/lsun.py, data_prep/cats.py), an image folder, or (lsun) an LMDB |
+| tfds:NAME | a TFDS data_dir that already holds NAME (mnist, cifar10, lsun/CATEGORY, hwdb1, ...) |
+| mixture | none (sampled in-graph) |
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+import os
+from typing import Optional, Tuple
 
+import numpy as np
 import tensorflow as tf
 
-from lsgan_tf.data import digits_render, pipeline
+from lsgan_tf.data import digits_render, folders, hwdb, lsun, pipeline, records
 from lsgan_tf.data.mixture import mixture_dataset
 from lsgan_tf.presets import Preset
 
 RENDERED_DIGIT_VARIANTS = {"digits": "shift", "digits_rotate": "shift_rotate"}
+AUTHORS_DIGIT_FOLDERS = {"digits": "times.shift", "digits_rotate": "times.shift.rotate"}
+SHUFFLE_BUFFER = 20_000
+TFDS_PRESETS = {"mnist": "mnist", "cifar10": "cifar10", "lsun": "lsun64", "hwdb1": "hwdb",
+                "small_variability_digits": "digits"}
+WHERE_TO_GET = {
+    "hwdb": "Download HWDB1.0 (.gnt files) from CASIA and pass their folder, or convert them with data_prep/hwdb.py.",
+    "lsun": "Download a category LMDB (e.g. bedroom_train_lmdb) from LSUN and convert it with data_prep/lsun.py --size=112.",
+    "lsun64": "Download a category LMDB from LSUN and convert it with data_prep/lsun.py --size=64.",
+    "cats": "Download the cat dataset (CAT_00..CAT_06) and convert it with data_prep/cats.py.",
+    "cifar10": "Use --dataset=tfds:cifar10 with a TFDS data_dir that holds it, or a folder of 32x32 images.",
+    "mnist": "Use --dataset=tfds:mnist with a TFDS data_dir that holds it, or a folder <digit>/*.png.",
+}
 
 
 class DataError(ValueError):
     """The data a run asked for is missing or unreadable; the message says what to do."""
+
+
+def preset_for_tfds(name: str) -> str:
+    """The preset that trains a TFDS dataset name (tfds:mnist -> mnist, tfds:lsun/bedroom -> lsun64)."""
+    base = name.split("/")[0].split(":")[0]
+    if base not in TFDS_PRESETS:
+        raise DataError(f"No preset for TFDS dataset {name!r}; supported: {sorted(TFDS_PRESETS)}.")
+    return TFDS_PRESETS[base]
+
+
+def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None) -> None:
+    """Fails fast, before any work, when a dataset needs a --data_dir that is missing."""
+    if preset.dataset in ("mixture",) + tuple(RENDERED_DIGIT_VARIANTS) and data_dir is None:
+        return
+    if data_dir is None:
+        where = WHERE_TO_GET.get(preset.dataset, "")
+        raise DataError(f"--data_dir is required for --dataset={tfds_name and 'tfds:' + tfds_name or preset.dataset}. {where}")
+    if not os.path.isdir(data_dir):
+        raise DataError(f"--data_dir={data_dir} does not exist or is not a folder.")
+    if records.is_prepared(data_dir):
+        stored = tuple(records.read_info(data_dir).get("image_shape", ()))
+        if stored != tuple(preset.image_shape):
+            raise DataError(
+                f"{data_dir} holds {list(stored)} images but --dataset={preset.dataset} trains on "
+                f"{list(preset.image_shape)}; re-run the converter with the matching --size."
+            )
+
+
+def _digit_folder(preset: Preset, data_dir: str) -> str:
+    """The class-folder root inside a digits --data_dir (accepts the authors' tarball layout)."""
+    for candidate in (
+        data_dir,
+        os.path.join(data_dir, AUTHORS_DIGIT_FOLDERS.get(preset.dataset, "")),
+        os.path.join(data_dir, "data", AUTHORS_DIGIT_FOLDERS.get(preset.dataset, "")),
+        os.path.join(data_dir, RENDERED_DIGIT_VARIANTS.get(preset.dataset, "")),
+    ):
+        if os.path.isdir(candidate) and folders.class_folders(candidate):
+            return candidate
+    raise DataError(f"--data_dir={data_dir} holds no <class>/<image> folders for {preset.dataset}.")
+
+
+def _gnt_dataset(data_dir: str, seed: Optional[int]) -> Tuple[tf.data.Dataset, int]:
+    """Raw .gnt files read directly (a header scan builds the class table, then a streaming pass)."""
+    files = hwdb.find_gnt_files(data_dir)
+    table = hwdb.ClassTable.from_counts(hwdb.count_classes(files))
+    order = np.random.default_rng(seed).permutation(len(files)).tolist()
+
+    def generate():
+        yield from hwdb.iter_samples([files[i] for i in order], table)
+
+    signature = (tf.TensorSpec((28, 28), tf.uint8), tf.TensorSpec((), tf.int32))
+    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+    return dataset.map(lambda image, label: (image[..., None], label)), len(table.codes)
+
+
+def _tfds_dataset(name: str, data_dir: str, image_shape, labelled: bool) -> tf.data.Dataset:
+    import tensorflow_datasets as tfds
+
+    from lsgan_tf.data import tfds_builders  # noqa: F401  (registers hwdb1, small_variability_digits)
+
+    try:
+        dataset = tfds.load(name, split="train", data_dir=data_dir, download=False, shuffle_files=True)
+    except Exception as error:  # TFDS raises several types for a missing dataset
+        raise DataError(
+            f"TFDS dataset {name!r} is not prepared under --data_dir={data_dir} ({type(error).__name__}: "
+            f"{str(error).splitlines()[0]}). Prepare it there with tfds.builder(...).download_and_prepare()."
+        ) from None
+    height, width, channels = image_shape
+
+    def convert(example):
+        image = example["image"]
+        if image.shape[-1] != channels:
+            image = tf.image.rgb_to_grayscale(image) if channels == 1 else tf.image.grayscale_to_rgb(image)
+        side = tf.minimum(tf.shape(image)[0], tf.shape(image)[1])
+        image = tf.image.resize_with_crop_or_pad(image, side, side)
+        image = folders.resize_uint8(image, height, width)
+        return (image, tf.cast(example["label"], tf.int32)) if labelled else image
+
+    return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _source(preset: Preset, data_dir: str, labelled: bool, seed: Optional[int], tfds_name: Optional[str]):
+    """The uint8 element dataset ((image,) or (image, label)) of a real source, and its size
+    for the shuffle buffer (None when unknown)."""
+    if tfds_name:
+        return _tfds_dataset(tfds_name, data_dir, preset.image_shape, labelled), None
+    if records.is_prepared(data_dir):
+        info = records.read_info(data_dir)
+        dataset = records.record_dataset(data_dir, seed)
+        if labelled:
+            return dataset.map(lambda image, label: (image, tf.cast(label, tf.int32))), info["num_records"]
+        return dataset.map(lambda image, label: image), info["num_records"]
+    if preset.dataset == "hwdb":
+        return _gnt_dataset(data_dir, seed)[0], None
+    if preset.dataset in ("lsun", "lsun64") and os.path.exists(os.path.join(data_dir, "data.mdb")):
+        size = preset.image_shape[0]
+        signature = tf.TensorSpec((size, size, 3), tf.uint8)
+        return tf.data.Dataset.from_generator(lambda: lsun.iter_images(data_dir, size), output_signature=signature), None
+    root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
+    return folders.folder_dataset(root, preset.image_shape, labelled=labelled, seed=seed), None
 
 
 def make_dataset(
@@ -24,10 +148,12 @@ def make_dataset(
     data_dir: Optional[str] = None,
     conditional: bool = False,
     seed: Optional[int] = None,
+    tfds_name: Optional[str] = None,
     input_context: Optional[tf.distribute.InputContext] = None,
 ) -> tf.data.Dataset:
     """Infinite batches for `preset`: images (or (images, labels) when conditional) in the
     generator's pixel range, or 2-D points for the Gaussian mixture."""
+    check_data(preset, data_dir, tfds_name)
     if preset.dataset == "mixture":
         return mixture_dataset(batch_size, seed=seed)
     if preset.dataset in RENDERED_DIGIT_VARIANTS and data_dir is None:
@@ -35,11 +161,47 @@ def make_dataset(
             RENDERED_DIGIT_VARIANTS[preset.dataset], per_class=1000, seed=0 if seed is None else seed
         )
         return pipeline.from_arrays(
-            rendered["images"],
-            rendered["labels"] if conditional else None,
-            batch_size=batch_size,
-            pixel_range=preset.pixel_range,
-            seed=seed,
-            input_context=input_context,
+            rendered["images"], rendered["labels"] if conditional else None, batch_size=batch_size,
+            pixel_range=preset.pixel_range, seed=seed, input_context=input_context,
         )
-    raise DataError(f"Dataset {preset.dataset!r} needs --data_dir; no reader is available for it yet.")
+    try:
+        dataset, size = _source(preset, data_dir, conditional, seed, tfds_name)
+    except (FileNotFoundError, records.PreparedDatasetError, ValueError) as error:
+        if isinstance(error, DataError):
+            raise
+        raise DataError(str(error)) from None
+    low_high = preset.pixel_range
+    if conditional:
+        dataset = dataset.map(lambda image, label: (pipeline.scale_pixels(image, low_high), label),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        dataset = dataset.map(lambda image: pipeline.scale_pixels(image, low_high), num_parallel_calls=tf.data.AUTOTUNE)
+    return pipeline.finalize(
+        dataset, batch_size, shuffle_buffer=min(size or SHUFFLE_BUFFER, SHUFFLE_BUFFER), seed=seed,
+        input_context=input_context,
+    )
+
+
+def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None) -> int:
+    """How many classes the labelled source holds (the size of the conditional label map)."""
+    check_data(preset, data_dir, tfds_name)
+    if data_dir is None:
+        return 10  # rendered digits
+    if tfds_name:
+        import tensorflow_datasets as tfds
+
+        from lsgan_tf.data import tfds_builders  # noqa: F401
+
+        return tfds.builder(tfds_name, data_dir=data_dir).info.features["label"].num_classes
+    if records.is_prepared(data_dir):
+        info = records.read_info(data_dir)
+        if "num_classes" not in info:
+            raise DataError(f"{data_dir} holds no labels; a conditional run needs a labelled dataset.")
+        return int(info["num_classes"])
+    if preset.dataset == "hwdb":
+        try:
+            return len(hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(data_dir))).codes)
+        except (FileNotFoundError, hwdb.GntFormatError) as error:
+            raise DataError(str(error)) from None
+    root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
+    return len(folders.class_folders(root))

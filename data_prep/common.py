@@ -1,0 +1,33 @@
+"""What every converter shares: a progress bar, the closing summary, and clean failure."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Iterable, List, Optional
+
+from tqdm import tqdm
+
+
+def progress(iterable: Iterable, total: Optional[int], description: str) -> Iterable:
+    """A tqdm progress bar on stderr (plain periodic updates when stderr is not a terminal)."""
+    return tqdm(iterable, total=total, desc=description, unit="img", file=sys.stderr,
+                mininterval=0.5 if sys.stderr.isatty() else 10.0)
+
+
+def print_summary(name: str, written: int, skipped: int, started: float, errors: List[str],
+                  classes: Optional[int] = None, out: Optional[str] = None) -> None:
+    """The closing summary: records written, skipped, classes, time, and each error seen."""
+    parts = [f"{name}: wrote {written} records", f"skipped {skipped}"]
+    if classes is not None:
+        parts.append(f"{classes} classes")
+    parts.append(f"in {time.time() - started:.1f} s")
+    print(", ".join(parts) + (f" -> {out}" if out else ""))
+    for error in errors:
+        print(f"  skipped: {error}")
+
+
+def fail(name: str, error: Exception) -> int:
+    """Prints a one-line error for the user and returns the exit code 1."""
+    print(f"{name}: error: {error}", file=sys.stderr)
+    return 1

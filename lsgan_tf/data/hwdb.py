@@ -1,0 +1,197 @@
+"""HWDB1.0 (CASIA) handwritten characters: a streaming `.gnt` parser, the GB2312 class table and
+the 28x28 preprocessing.
+
+A `.gnt` file holds one writer's samples as consecutive records: uint32 LE total record size
+(= 10 + W*H), 2-byte GB tag code (first byte first), uint16 LE width, uint16 LE height, then
+W*H uint8 pixels row-major on a white (255) background.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import os
+import struct
+from collections import Counter
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+from PIL import Image
+
+HEADER = struct.Struct("<I2sHH")
+CLASS_SETS = ("level1", "all")
+IMAGE_SIZE = 28
+
+
+class GntFormatError(ValueError):
+    """A record that cannot be read; the message names the file and the byte offset."""
+
+    def __init__(self, path: str, offset: int, problem: str):
+        super().__init__(
+            f"{path}: byte offset {offset}: {problem}. The file is truncated or not a HWDB .gnt file; "
+            f"re-copy it, or pass --skip_corrupt to skip the rest of this file and continue."
+        )
+        self.path, self.offset = path, offset
+
+
+@dataclasses.dataclass(frozen=True)
+class GntRecord:
+    """One sample: its GB tag code (2 bytes), the character, and the (H, W) uint8 bitmap."""
+
+    code: bytes
+    character: str
+    bitmap: np.ndarray
+    path: str
+    offset: int
+
+
+def decode_tag(code: bytes) -> str:
+    """The character of a 2-byte GB2312/GBK tag code (ASCII symbols stored as b'X\\x00')."""
+    if code[1:] == b"\x00":
+        return chr(code[0])
+    return code.decode("gbk")
+
+
+def is_gb2312_level1(code: bytes) -> bool:
+    """GB2312-80 level-1 hanzi: rows 0xB0-0xD7, cells 0xA1-0xFE (0xD7FA-0xD7FE are unassigned)."""
+    first, second = code[0], code[1]
+    return 0xB0 <= first <= 0xD7 and 0xA1 <= second <= 0xFE and not (first == 0xD7 and second >= 0xFA)
+
+
+def iter_gnt(path: str, read_pixels: bool = True) -> Iterator[GntRecord]:
+    """Streams the records of one `.gnt` file, never holding more than one sample.
+
+    With read_pixels=False the bitmaps are skipped with a seek (a fast header scan); the
+    `bitmap` field is then empty. Raises GntFormatError on a truncated or inconsistent record.
+    """
+    file_size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        offset = 0
+        while offset < file_size:
+            header = handle.read(HEADER.size)
+            if len(header) < HEADER.size:
+                raise GntFormatError(path, offset, f"truncated header ({len(header)} of {HEADER.size} bytes)")
+            size, code, width, height = HEADER.unpack(header)
+            if size != HEADER.size + width * height or width == 0 or height == 0:
+                raise GntFormatError(
+                    path, offset, f"record size {size} does not match 10 + width {width} x height {height}"
+                )
+            if offset + size > file_size:
+                raise GntFormatError(path, offset, f"record of {size} bytes runs past the end of the file ({file_size} bytes)")
+            try:
+                character = decode_tag(code)
+            except UnicodeDecodeError:
+                raise GntFormatError(path, offset, f"tag code {code.hex()} is not GB2312/GBK") from None
+            if read_pixels:
+                bitmap = np.frombuffer(handle.read(width * height), np.uint8).reshape(height, width)
+            else:
+                handle.seek(width * height, os.SEEK_CUR)
+                bitmap = np.zeros((0, 0), np.uint8)
+            yield GntRecord(code, character, bitmap, path, offset)
+            offset += size
+
+
+def find_gnt_files(source: str) -> List[str]:
+    """Every `.gnt` file under a folder (recursively), sorted; an error when there is none."""
+    if not os.path.isdir(source):
+        raise FileNotFoundError(f"{source} is not a folder of HWDB1.0 .gnt files.")
+    files = sorted(glob.glob(os.path.join(source, "**", "*.gnt"), recursive=True))
+    if not files:
+        raise FileNotFoundError(
+            f"No .gnt files under {source}. Download HWDB1.0 (HWDB1.0trn_gnt.zip, HWDB1.0tst_gnt.zip) "
+            f"from the CASIA handwriting databases and unzip them there."
+        )
+    return files
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassTable:
+    """Class index <-> character, sorted by GB code so that file order never changes it."""
+
+    codes: Tuple[bytes, ...]
+    counts: Tuple[int, ...]
+
+    @property
+    def characters(self) -> List[str]:
+        return [decode_tag(code) for code in self.codes]
+
+    def index(self) -> Dict[bytes, int]:
+        return {code: i for i, code in enumerate(self.codes)}
+
+    def to_tsv(self) -> str:
+        """index, character, GB code (hex), sample count; one class a line, with a header."""
+        lines = ["index\tcharacter\tgb_code\tcount"]
+        for i, (code, count) in enumerate(zip(self.codes, self.counts)):
+            lines.append(f"{i}\t{decode_tag(code)}\t{code.hex().upper()}\t{count}")
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_tsv(cls, text: str) -> "ClassTable":
+        rows = [line.split("\t") for line in text.strip().splitlines()[1:]]
+        return cls(tuple(bytes.fromhex(row[2]) for row in rows), tuple(int(row[3]) for row in rows))
+
+    @classmethod
+    def from_counts(cls, counts: Dict[bytes, int], class_set: str = "level1") -> "ClassTable":
+        if class_set not in CLASS_SETS:
+            raise ValueError(f"Unknown class set {class_set!r}; expected one of {CLASS_SETS}.")
+        keep = sorted(code for code in counts if class_set == "all" or is_gb2312_level1(code))
+        return cls(tuple(keep), tuple(counts[code] for code in keep))
+
+
+def count_classes(files: Sequence[str], skip_corrupt: bool = False, errors: Optional[List[str]] = None) -> Dict[bytes, int]:
+    """Samples per tag code over all files (a header-only scan)."""
+    counts: Counter = Counter()
+    for path in files:
+        try:
+            for record in iter_gnt(path, read_pixels=False):
+                counts[record.code] += 1
+        except GntFormatError as error:
+            if not skip_corrupt:
+                raise
+            if errors is not None:
+                errors.append(str(error))
+    return dict(counts)
+
+
+def preprocess(bitmap: np.ndarray, size: int = IMAGE_SIZE, keep_aspect: bool = True, invert: bool = True) -> np.ndarray:
+    """A (H, W) bitmap on white -> (size, size) uint8.
+
+    invert=True makes ink bright on a dark background (the training default); keep_aspect=True
+    scales the longer side to `size` and pads the other centred with background, instead of
+    the authors' stretch to size x size.
+    """
+    image = 255 - bitmap if invert else bitmap
+    background = 0 if invert else 255
+    if not keep_aspect:
+        return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))
+    height, width = image.shape
+    scale = size / max(height, width)
+    new_height, new_width = max(1, round(height * scale)), max(1, round(width * scale))
+    resized = Image.fromarray(image).resize((new_width, new_height), Image.Resampling.BILINEAR)
+    canvas = Image.new("L", (size, size), background)
+    canvas.paste(resized, ((size - new_width) // 2, (size - new_height) // 2))
+    return np.asarray(canvas)
+
+
+def iter_samples(
+    files: Iterable[str],
+    table: ClassTable,
+    *,
+    keep_aspect: bool = True,
+    invert: bool = True,
+    skip_corrupt: bool = False,
+    errors: Optional[List[str]] = None,
+) -> Iterator[Tuple[np.ndarray, int]]:
+    """(28x28 uint8 image, class index) for every sample whose class is in the table."""
+    index = table.index()
+    for path in files:
+        try:
+            for record in iter_gnt(path):
+                label = index.get(record.code)
+                if label is not None:
+                    yield preprocess(record.bitmap, keep_aspect=keep_aspect, invert=invert), label
+        except GntFormatError as error:
+            if not skip_corrupt:
+                raise
+            if errors is not None:
+                errors.append(str(error))

@@ -1,0 +1,63 @@
+"""Writers of small files in the real on-disk formats: HWDB .gnt, LSUN LMDB (WebP/JPEG values),
+cat images with .cat landmark files."""
+
+import io
+import os
+import struct
+from typing import Iterable, Tuple
+
+import numpy as np
+from PIL import Image
+
+# GB2312 codes used by the fixtures.
+LEVEL1 = {"啊": b"\xb0\xa1", "国": b"\xb9\xfa", "中": b"\xd6\xd0", "座": b"\xd7\xf9"}
+SYMBOL = ("！", b"\xa3\xa1")  # full-width exclamation mark, a GB2312 symbol
+LEVEL2 = ("亍", b"\xd8\xa1")  # a GB2312 level-2 hanzi
+
+
+def gnt_record(code: bytes, bitmap: np.ndarray) -> bytes:
+    height, width = bitmap.shape
+    return struct.pack("<I2sHH", 10 + width * height, code, width, height) + bitmap.astype(np.uint8).tobytes()
+
+
+def write_gnt(path: str, samples: Iterable[Tuple[bytes, np.ndarray]], truncate_last: int = 0) -> None:
+    """Writes records; truncate_last > 0 cuts that many bytes off the end of the file."""
+    data = b"".join(gnt_record(code, bitmap) for code, bitmap in samples)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data[: len(data) - truncate_last] if truncate_last else data)
+
+
+def character_bitmap(seed: int, height: int, width: int) -> np.ndarray:
+    """A white (255) background with dark strokes, deterministic per seed."""
+    rng = np.random.default_rng(seed)
+    bitmap = np.full((height, width), 255, np.uint8)
+    rows = rng.integers(0, height, size=max(1, height * width // 6))
+    cols = rng.integers(0, width, size=rows.size)
+    bitmap[rows, cols] = rng.integers(0, 120, size=rows.size)
+    return bitmap
+
+
+def encode(image: np.ndarray, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format=fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    return buffer.getvalue()
+
+
+def write_lmdb(path: str, items: Iterable[Tuple[str, bytes]]) -> None:
+    import lmdb
+
+    with lmdb.open(path, map_size=1 << 26) as env, env.begin(write=True) as transaction:
+        for key, value in items:
+            transaction.put(key.encode("ascii"), value)
+
+
+def write_cat(folder: str, name: str, image: np.ndarray, points=None, raw_annotation: str = None) -> str:
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    Image.fromarray(image).save(path, format="JPEG", quality=95)
+    if raw_annotation is not None or points is not None:
+        text = raw_annotation if raw_annotation is not None else "9 " + " ".join(f"{int(v)}" for v in np.asarray(points).ravel())
+        with open(path + ".cat", "w") as handle:
+            handle.write(text + " ")
+    return path

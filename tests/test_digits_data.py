@@ -1,0 +1,119 @@
+"""The small-variability digits: the renderer against the authors' published files, the
+converter, the image-folder reader and the shared pipeline."""
+
+import os
+import subprocess
+import sys
+import tarfile
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from lsgan_tf.data import digits_render, folders, pipeline
+from tests.conftest import ROOT, subprocess_env
+
+
+@pytest.fixture(scope="module")
+def official(official_digits_tarball, tmp_path_factory):
+    root = tmp_path_factory.mktemp("official")
+    with tarfile.open(official_digits_tarball) as archive:
+        archive.extractall(root, filter="data")
+    return root / "data"
+
+
+def load_class(folder):
+    return np.stack([np.asarray(Image.open(folder / f"{i}.png")) for i in range(1000)])
+
+
+def stats(images):
+    ink_rows = (images > 0).any(axis=2).sum(axis=1)
+    return {"distinct": len({image.tobytes() for image in images}), "rows_min": ink_rows.min(), "max": images.max()}
+
+
+@pytest.mark.parametrize("variant,folder", [("shift", "times.shift"), ("shift_rotate", "times.shift.rotate")])
+def test_rendered_digits_match_the_authors_statistics(official, variant, folder):
+    rendered = digits_render.render_dataset(variant, per_class=1000, seed=0)["images"].reshape(10, 1000, 28, 28)
+    for digit in (0, 1, 7):
+        theirs = load_class(official / folder / str(digit))
+        ours = rendered[digit]
+        assert theirs.shape == ours.shape == (1000, 28, 28) and ours.dtype == theirs.dtype == np.uint8
+        ours_stats, their_stats = stats(ours), stats(theirs)
+        assert ours_stats["max"] == their_stats["max"] == 255
+        assert ours_stats["rows_min"] >= 27 and their_stats["rows_min"] >= 27  # glyph spans the height
+        if variant == "shift":  # tens of distinct images per class
+            assert 5 <= ours_stats["distinct"] <= 30 and 5 <= their_stats["distinct"] <= 30
+        else:  # hundreds
+            assert 100 <= ours_stats["distinct"] < 1000 and 100 <= their_stats["distinct"] < 1000
+        # White glyph on black, with a similar amount of ink (measured: within 3 grey levels).
+        assert ours.mean() < 100 and abs(float(ours.mean()) - float(theirs.mean())) < 10
+
+
+def test_converter_writes_the_authors_layout(tmp_path):
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "data_prep", "digits.py"), f"--out={tmp_path}",
+         "--variant=shift_rotate", "--per_class=5", "--seed=3"],
+        capture_output=True, text=True, timeout=120, env=subprocess_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wrote 50 records" in result.stdout
+    root = tmp_path / "shift_rotate"
+    assert sorted(os.listdir(root)) == [str(d) for d in range(10)]
+    assert sorted(os.listdir(root / "7")) == [f"{i}.png" for i in range(5)]
+    image = Image.open(root / "7" / "4.png")
+    assert image.mode == "L" and image.size == (28, 28)
+    again = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "data_prep", "digits.py"), f"--out={tmp_path}", "--variant=shift_rotate"],
+        capture_output=True, text=True, timeout=120, env=subprocess_env(),
+    )
+    assert again.returncode == 1 and "--overwrite" in again.stderr
+
+
+def test_folder_reader_labels_and_exact_pixels(official):
+    root = str(official / "times.shift")
+    paths, labels, classes = folders.list_labelled(root)
+    assert classes == [str(d) for d in range(10)] and len(paths) == 10_000
+    dataset = folders.folder_dataset(root, (28, 28, 1), labelled=True, seed=0)
+    class_images = {}
+    for image, label in dataset.take(20):
+        # The element's pixels are exactly one of the files of the class folder its label names.
+        label = int(label)
+        if label not in class_images:
+            class_images[label] = {load.tobytes() for load in load_class(official / "times.shift" / str(label))}
+        assert image.shape == (28, 28, 1)
+        assert image.numpy()[..., 0].tobytes() in class_images[label]
+
+
+def test_pipeline_is_deterministic_shuffles_and_drops_remainder():
+    images = np.repeat(np.arange(10, dtype=np.uint8), 100)[:, None, None] * np.ones((1, 2, 2), np.uint8)
+    labels = np.repeat(np.arange(10), 100)
+    first = pipeline.from_arrays(images, labels, batch_size=64, seed=1, repeat=False)
+    second = pipeline.from_arrays(images, labels, batch_size=64, seed=1, repeat=False)
+    batches = [(x.numpy(), y.numpy()) for x, y in first]
+    assert len(batches) == 1000 // 64  # remainder dropped
+    for (x1, y1), (x2, y2) in zip(batches, second):
+        np.testing.assert_array_equal(y1, y2.numpy())
+    assert len(np.unique(batches[0][1])) >= 8  # a class-major array is really mixed
+    scaled = batches[0][0]
+    assert scaled.min() >= -1 and scaled.max() <= 1 and scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled[:, 0, 0, 0], batches[0][1] * 2 / 255 - 1, atol=1e-6)
+
+
+def test_pipeline_shards_by_input_context():
+    images = np.arange(40, dtype=np.uint8)[:, None, None]
+    context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=1, num_replicas_in_sync=4)
+    dataset = pipeline.from_arrays(images, np.arange(40), batch_size=8, repeat=False, seed=0, input_context=context)
+    labels = np.concatenate([y.numpy() for _, y in dataset])
+    assert sorted(labels) == list(range(1, 40, 2))  # every second element: this worker's shard
+    assert all(x.shape[0] == 2 for x, _ in dataset)  # per-replica batch = 8 / 4
+
+
+def test_train_on_the_authors_files(official, tmp_path):
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=digits_rotate", f"--data_dir={official}",
+         "--steps=2", "--batch_size=8", "--sample_every=2", f"--out_dir={tmp_path / 'run'}"],
+        capture_output=True, text=True, timeout=300, env=subprocess_env(),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "step 2/2" in result.stdout
