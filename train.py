@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 
 from lsgan_tf import architectures, losses, presets
 from lsgan_tf.gan import LOSS_FAMILIES
@@ -37,21 +37,32 @@ flags.DEFINE_integer("sample_every", 500, "Write a fixed-noise sample grid every
 flags.DEFINE_integer("checkpoint_every", 1000, "Write a checkpoint every N steps.")
 flags.DEFINE_integer("keep_checkpoints", 3, "How many recent checkpoints to keep.")
 flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
+flags.DEFINE_boolean("ema", False, "Keep an exponential moving average of G's weights; samples and export use it.")
+flags.DEFINE_float("ema_decay", 0.999, "EMA decay per step.")
+flags.DEFINE_enum("noise", "normal", ["normal", "uniform"], "z ~ N(0, I) (the papers) or U(-1, 1) (the authors' digit code).")
+flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multi_worker"], "tf.distribute strategy: one device, all local GPUs (MirroredStrategy), or the workers of TF_CONFIG.")
+flags.DEFINE_boolean("sync_bn", False, "Batch-norm statistics over all replicas (Keras synchronized=True) instead of per replica.")
+flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"], "XLA for train_step; auto: off on CPU (measured slower), on with a GPU.")
+flags.DEFINE_integer("log_every", 100, "Progress line and TensorBoard scalars every N steps.")
 
 
 def main(argv) -> int:
     del argv
+    logging.set_verbosity(logging.WARNING)
     from lsgan_tf.data.datasets import DataError
-    from lsgan_tf.training import ConfigError, TrainConfig, train
+    from lsgan_tf.training import ConfigError, TrainConfig, TrainingDiverged, train
 
     names = [field for field in TrainConfig.__dataclass_fields__]
     config = TrainConfig(**{name: FLAGS[name].value for name in names})
     try:
-        train(config)
+        result = train(config)
     except (ConfigError, DataError) as error:
         print(f"train.py: error: {error}", file=sys.stderr)
         return 2
-    return 0
+    except TrainingDiverged as error:
+        print(f"train.py: {error}", file=sys.stderr)
+        return 3
+    return 130 if result.get("stopped_by") else 0
 
 
 if __name__ == "__main__":

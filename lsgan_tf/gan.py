@@ -42,6 +42,7 @@ DEFAULT_GP_WEIGHTS = {
 }
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "gp")
+NOISE_DISTRIBUTIONS = ("normal", "uniform")
 
 
 def default_gp_weight(loss: str, reduction: str = "mean") -> float:
@@ -59,15 +60,43 @@ class GAN(keras.Model):
         discriminator: keras.Model,
         z_dim: Optional[int] = None,
         seed: Optional[int] = None,
+        noise: str = "normal",
         **kwargs,
     ):
+        """`noise`: z ~ N(0, I) ("normal", the papers' text) or U(-1, 1) ("uniform", the
+        authors' digit code)."""
         super().__init__(**kwargs)
+        if noise not in NOISE_DISTRIBUTIONS:
+            raise ValueError(f"Unknown noise {noise!r}; expected one of {NOISE_DISTRIBUTIONS}.")
         self.generator = generator
         self.discriminator = discriminator
         self.z_dim = int(z_dim or generator.inputs[0].shape[-1])
+        self.noise = noise
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.ema_generator: Optional[keras.Model] = None
+        self.ema_decay = 0.0
         self.built = True
+
+    def enable_ema(self, decay: float = 0.999) -> None:
+        """Keeps an exponential moving average of G's weights (used for samples and export):
+        after every G update, ema = decay * ema + (1 - decay) * weights; BN statistics are copied."""
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"EMA decay must be in (0, 1), got {decay}.")
+        self.ema_decay = float(decay)
+        self.ema_generator = keras.models.clone_model(self.generator)
+        self.ema_generator.set_weights(self.generator.get_weights())
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator to sample and export with: the EMA copy when enabled."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def _update_ema(self) -> None:
+        for average, weight in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights):
+            average.assign(self.ema_decay * average + (1.0 - self.ema_decay) * weight)
+        for average, weight in zip(self.ema_generator.non_trainable_weights, self.generator.non_trainable_weights):
+            average.assign(weight)
 
     # ----------------------------------------------------------------- configuration
     def compile(
@@ -129,6 +158,7 @@ class GAN(keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "z_dim": self.z_dim,
             "seed": self.seed,
+            "noise": self.noise,
         }
 
     @classmethod
@@ -159,8 +189,22 @@ class GAN(keras.Model):
         return self.generator(inputs, training=training)
 
     def sample_noise(self, batch_size):
-        """z ~ N(0, I) of shape (batch_size, z_dim), drawn from the model's seed stream."""
-        return keras.random.normal((batch_size, self.z_dim), seed=self.seed_generator)
+        """z of shape (batch_size, z_dim) from the model's noise distribution and seed stream.
+
+        Under tf.distribute every replica draws the noise of the whole global batch from the
+        same stream and keeps its own slice, so N replicas see exactly the z that one device
+        would see for the global batch (and never the same z on two replicas).
+        """
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context is not None else 1
+        shape = (batch_size * replicas, self.z_dim)
+        if self.noise == "uniform":
+            z = keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)
+        else:
+            z = keras.random.normal(shape, seed=self.seed_generator)
+        if replicas == 1:
+            return z
+        return z[context.replica_id_in_sync_group * batch_size:][:batch_size]
 
     # ------------------------------------------------------------------ objective
     def _uses_least_squares(self) -> bool:
@@ -235,6 +279,8 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             loss = self._generator_loss(self.generate(z, labels, training=True), labels)
         self._apply(self.g_optimizer, tape, loss, self.generator)
+        if self.ema_generator is not None:
+            self._update_ema()
 
     def _simultaneous_step(self, real, labels, z):
         """Both gradients from the same G(z), then both updates (the authors' ls.py)."""
@@ -244,10 +290,14 @@ class GAN(keras.Model):
             g_loss = self._generator_loss(fake, labels)
         self._apply(self.d_optimizer, d_tape, d_loss, self.discriminator)
         self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
+        if self.ema_generator is not None:
+            self._update_ema()
 
     def train_step(self, data):
         """One GAN iteration: `d_steps` D updates, then one G update (or one simultaneous update)."""
         real, labels = self.unpack_batch(data)
+        for tracker in self.trackers.values():  # report this iteration, not a running mean
+            tracker.reset_state()
         batch_size = ops.shape(real)[0]
         if self.simultaneous_updates:
             self._simultaneous_step(real, labels, self.sample_noise(batch_size))
@@ -256,7 +306,12 @@ class GAN(keras.Model):
                 z = self.sample_noise(batch_size)
                 self._discriminator_step(real, labels, z)
             self._generator_step(labels, z)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3.15 reduces multi-worker logs with strategy.reduce("MEAN", v, axis=0), which
+            # fails on scalars; give each value the batch axis it expects (reduced away again).
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
 
 @keras.saving.register_keras_serializable(package="lsgan_tf")

@@ -1,6 +1,12 @@
-"""A training run: resolve the configuration from a preset, build the GAN, fit with callbacks.
+"""A training run: build the GAN of a resolved config under a tf.distribute strategy, restore
+the newest checkpoint, and `fit` with the run's callbacks.
 
 `train.py` is the command-line face of `train(config)`; tests call `train` directly.
+
+Resuming is exact: the checkpoint holds both networks, both optimizers, the EMA generator,
+BN statistics and the noise RNG state, and the input pipeline (deterministic for a seed)
+is fast-forwarded past the batches already consumed, so a killed-and-resumed run ends with
+the same weights as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -9,109 +15,32 @@ import dataclasses
 import json
 import os
 import platform
+import signal
+import subprocess
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from lsgan_tf import architectures, losses, presets
-from lsgan_tf.callbacks import CheckpointCallback, ProgressLogger, SampleGridCallback
-from lsgan_tf.data.datasets import DataError, check_data, make_dataset, num_classes, preset_for_tfds
-from lsgan_tf.gan import GAN, LOSS_FAMILIES, ConditionalGAN
+from lsgan_tf import architectures, presets
+from lsgan_tf.architectures.blocks import synchronized_batch_norm
+from lsgan_tf.callbacks import (
+    global_step,
+    CheckpointCallback,
+    DivergenceGuard,
+    ProgressLogger,
+    SampleGridCallback,
+    StopOnSignal,
+    TensorBoardLogger,
+    TrainingDiverged,
+)
+from lsgan_tf.config import ConfigError, TrainConfig
+from lsgan_tf.data.datasets import make_dataset, num_classes
+from lsgan_tf.distribute import make_strategy, worker_is_chief
+from lsgan_tf.gan import GAN, ConditionalGAN
 
-OPTIMIZERS = ("adam", "rmsprop")
-
-
-class ConfigError(ValueError):
-    """A bad flag value; the message names the flag and the valid choices."""
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """Every setting of a run. None means "take it from the dataset's preset"."""
-
-    dataset: str = "digits"
-    data_dir: Optional[str] = None
-    conditional: Optional[bool] = None
-    loss: str = "lsgan"
-    coding: Optional[str] = None
-    reduction: str = "mean"
-    arch: Optional[str] = None
-    steps: Optional[int] = None
-    batch_size: Optional[int] = None
-    lr: Optional[float] = None
-    z_dim: Optional[int] = None
-    optimizer: Optional[str] = None
-    d_steps: Optional[int] = None
-    gp_weight: Optional[float] = None
-    out_dir: str = "runs/default"
-    sample_every: int = 500
-    checkpoint_every: int = 1000
-    keep_checkpoints: int = 3
-    seed: int = 0
-
-    @property
-    def tfds_name(self) -> Optional[str]:
-        """NAME of --dataset=tfds:NAME, else None."""
-        return self.dataset[len("tfds:"):] if self.dataset.startswith("tfds:") else None
-
-    @property
-    def preset_name(self) -> str:
-        """The preset that trains --dataset (tfds:mnist -> mnist)."""
-        return preset_for_tfds(self.tfds_name) if self.tfds_name else self.dataset
-
-    def resolve(self) -> "TrainConfig":
-        """A copy with every None filled from the preset, after checking each value."""
-        try:
-            preset = presets.get(self.preset_name)
-        except (ValueError, DataError) as error:
-            raise ConfigError(f"--dataset: {error}") from None
-        if self.loss not in LOSS_FAMILIES:
-            raise ConfigError(f"--loss: unknown loss {self.loss!r}; expected one of {list(LOSS_FAMILIES)}.")
-        preset = presets.for_loss(preset, self.loss)
-        resolved = dataclasses.replace(
-            self,
-            conditional=preset.conditional if self.conditional is None else self.conditional,
-            coding=self.coding or preset.coding,
-            arch=self.arch or preset.arch,
-            steps=preset.steps if self.steps is None else self.steps,
-            batch_size=self.batch_size or preset.batch_size,
-            lr=self.lr or preset.lr,
-            z_dim=self.z_dim or preset.z_dim,
-            optimizer=self.optimizer or preset.optimizer,
-            d_steps=self.d_steps or preset.d_steps,
-        )
-        resolved._check()
-        check_data(preset, resolved.data_dir, resolved.tfds_name)
-        return resolved
-
-    def _check(self) -> None:
-        if self.coding not in losses.CODINGS:
-            raise ConfigError(f"--coding: unknown coding {self.coding!r}; expected one of {sorted(losses.CODINGS)}.")
-        if self.reduction not in losses.REDUCTIONS:
-            raise ConfigError(f"--reduction: expected one of {list(losses.REDUCTIONS)}, got {self.reduction!r}.")
-        if self.arch not in architectures.ARCHITECTURES:
-            raise ConfigError(f"--arch: unknown architecture {self.arch!r}; expected one of {sorted(architectures.ARCHITECTURES)}.")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"--optimizer: expected one of {list(OPTIMIZERS)}, got {self.optimizer!r}.")
-        if self.conditional != (self.arch in architectures.CONDITIONAL_ARCHITECTURES):
-            raise ConfigError(
-                f"--conditional={self.conditional} does not fit --arch={self.arch}: conditional "
-                f"architectures are {sorted(architectures.CONDITIONAL_ARCHITECTURES)}, and only "
-                f"labelled datasets (hwdb) train them."
-            )
-        for flag in ("steps", "batch_size", "d_steps", "sample_every", "checkpoint_every", "keep_checkpoints", "z_dim"):
-            if getattr(self, flag) < 1:
-                raise ConfigError(f"--{flag}: must be a positive integer, got {getattr(self, flag)}.")
-        if self.lr <= 0:
-            raise ConfigError(f"--lr: must be positive, got {self.lr}.")
-
-    @property
-    def preset(self) -> presets.Preset:
-        """The dataset's preset adjusted to the loss family."""
-        return presets.for_loss(presets.get(self.preset_name), self.loss)
+__all__ = ["ConfigError", "TrainConfig", "TrainingDiverged", "build_gan", "make_optimizer", "train"]
 
 
 def make_optimizer(name: str, lr: float, preset: presets.Preset) -> keras.optimizers.Optimizer:
@@ -123,6 +52,20 @@ def make_optimizer(name: str, lr: float, preset: presets.Preset) -> keras.optimi
     )
 
 
+def resolve_jit_compile(choice: str) -> bool:
+    """--jit_compile=auto: plain graph mode on CPU (XLA measured slower there for these nets),
+    XLA when a GPU is visible."""
+    if choice == "auto":
+        return bool(tf.config.list_logical_devices("GPU"))
+    return choice == "true"
+
+
+def learning_rates(config: TrainConfig) -> tuple:
+    """(D learning rate, G learning rate): the preset's pair unless --lr sets both."""
+    preset = config.preset
+    return config.lr, (preset.generator_lr if config.lr == preset.lr else config.lr)
+
+
 def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
     """The compiled GAN of a resolved config (weights initialised from config.seed);
     `num_classes` sizes a conditional generator's label map."""
@@ -131,12 +74,15 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
     options = dict(preset.arch_options)
     if config.conditional and num_classes is not None:
         options["num_classes"] = num_classes
-    generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
+    with synchronized_batch_norm(config.sync_bn):
+        generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
     model_class = ConditionalGAN if config.conditional else GAN
-    model = model_class(generator, discriminator, seed=config.seed)
-    g_lr = preset.generator_lr if config.lr == preset.lr else config.lr  # an --lr sets both
+    model = model_class(generator, discriminator, seed=config.seed, noise=config.noise)
+    if config.ema:
+        model.enable_ema(config.ema_decay)
+    d_lr, g_lr = learning_rates(config)
     model.compile(
-        d_optimizer=make_optimizer(config.optimizer, config.lr, preset),
+        d_optimizer=make_optimizer(config.optimizer, d_lr, preset),
         g_optimizer=make_optimizer(config.optimizer, g_lr, preset),
         loss=config.loss,
         coding=config.coding,
@@ -144,62 +90,127 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
         gp_weight=config.gp_weight,
         d_steps=config.d_steps,
         simultaneous_updates=preset.simultaneous_updates,
+        jit_compile=resolve_jit_compile(config.jit_compile),
     )
     return model
 
 
-def _write_config(config: TrainConfig) -> None:
+def _git_commit() -> Optional[str]:
+    try:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _write_config(config: TrainConfig, strategy: tf.distribute.Strategy) -> None:
     record = {
         **dataclasses.asdict(config),
-        "versions": {
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "python": platform.python_version(),
-        },
+        "replicas": strategy.num_replicas_in_sync,
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
+        "git_commit": _git_commit(),
     }
     path = os.path.join(config.out_dir, "config.json")
-    temporary = path + ".tmp"
-    with open(temporary, "w") as handle:
+    with open(path + ".tmp", "w") as handle:
         json.dump(record, handle, indent=2, sort_keys=True)
-    os.replace(temporary, path)
+    os.replace(path + ".tmp", path)
 
 
-def train(config: TrainConfig, log=print) -> Dict[str, Any]:
-    """Runs (or resumes) a training run; returns the final metrics and the step reached."""
+def make_checkpoint(model: GAN) -> tf.train.Checkpoint:
+    """Everything a resume needs: networks (with BN statistics), optimizers, EMA, RNG state."""
+    objects = dict(
+        generator=model.generator, discriminator=model.discriminator,
+        d_optimizer=model.d_optimizer, g_optimizer=model.g_optimizer,
+        noise_state=model.seed_generator.state,
+    )
+    if model.ema_generator is not None:
+        objects["ema_generator"] = model.ema_generator
+    return tf.train.Checkpoint(**objects)
+
+
+class _Logger:
+    """Prints and appends to <out_dir>/train.log."""
+
+    def __init__(self, path: Optional[str], echo: Callable[[str], None]):
+        self.path, self.echo = path, echo
+
+    def __call__(self, line: str) -> None:
+        self.echo(line)
+        if self.path:
+            with open(self.path, "a") as handle:
+                handle.write(line + "\n")
+
+
+def train(config: TrainConfig, log: Callable[[str], None] = print) -> Dict[str, Any]:
+    """Runs (or resumes) a training run; returns the step reached, final metrics and the model.
+
+    Raises ConfigError / DataError before creating anything for a bad configuration, and
+    TrainingDiverged (after keeping the last good checkpoint) when a loss turns NaN/Inf.
+    """
     config = config.resolve()
+    strategy = make_strategy(config.strategy)
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise ConfigError(
+            f"--batch_size={config.batch_size} is not divisible by the {strategy.num_replicas_in_sync} "
+            f"replicas of --strategy={config.strategy}."
+        )
     classes = num_classes(config.preset, config.data_dir, config.tfds_name) if config.conditional else None
-    os.makedirs(config.out_dir, exist_ok=True)
-    _write_config(config)
-    model = build_gan(config, classes)
-    checkpoint = tf.train.Checkpoint(
-        model=model, d_optimizer=model.d_optimizer, g_optimizer=model.g_optimizer
-    )
-    manager = tf.train.CheckpointManager(
-        checkpoint, os.path.join(config.out_dir, "checkpoints"), max_to_keep=config.keep_checkpoints
-    )
+    chief = worker_is_chief(strategy)
+    out_dir = config.out_dir if chief else os.path.join(config.out_dir, f"worker_{strategy.cluster_resolver.task_id}")
+    os.makedirs(out_dir, exist_ok=True)
+    log = _Logger(os.path.join(config.out_dir, "train.log") if chief else None, log if chief else (lambda line: None))
+    if chief:
+        _write_config(config, strategy)
+
+    with strategy.scope():
+        model = build_gan(config, classes)
+        checkpoint = make_checkpoint(model)
+    manager = tf.train.CheckpointManager(checkpoint, os.path.join(out_dir, "checkpoints"), max_to_keep=config.keep_checkpoints)
     if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).expect_partial()
-        log(f"resumed from step {int(model.g_optimizer.iterations)}")
-    start_step = int(model.g_optimizer.iterations)
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        log(f"resumed from step {global_step(model)}")
+        # The checkpoint restores the optimizers' learning rates; the command line wins.
+        for optimizer, lr in zip((model.d_optimizer, model.g_optimizer), learning_rates(config)):
+            optimizer.learning_rate = lr
+    start_step = global_step(model)
     remaining = config.steps - start_step
     history: Dict[str, Any] = {}
-    if remaining > 0:
-        dataset = make_dataset(
-            config.preset,
-            batch_size=config.batch_size,
-            data_dir=config.data_dir,
-            conditional=config.conditional,
-            seed=config.seed,
-            tfds_name=config.tfds_name,
-        )
-        callbacks = [
-            ProgressLogger(config.steps, log=log),
+    if remaining <= 0:
+        return {"step": start_step, "metrics": history, "model": model}
+
+    dataset = make_dataset(
+        config.preset, batch_size=config.batch_size, data_dir=config.data_dir, conditional=config.conditional,
+        seed=config.seed, tfds_name=config.tfds_name,
+    ).skip(start_step)  # the seeded pipeline is deterministic: continue where the last run stopped
+    guard = DivergenceGuard(manager)
+    stopper = StopOnSignal(guard)
+    callbacks = [guard, stopper, ProgressLogger(config.steps, every=config.log_every, log=log)]
+    if chief:
+        callbacks += [
             SampleGridCallback(config.out_dir, config.sample_every, config.steps, seed=config.seed,
                                pixel_range=config.preset.pixel_range),
-            CheckpointCallback(manager, config.checkpoint_every, config.steps),
+            TensorBoardLogger(os.path.join(config.out_dir, "events"), every=config.log_every,
+                              pixel_range=config.preset.pixel_range),
         ]
-        started = time.time()
+    callbacks.append(CheckpointCallback(guard, config.checkpoint_every, config.steps))
+    started = time.time()
+    previous = {sig: signal.signal(sig, stopper.request) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
         result = model.fit(dataset, epochs=1, steps_per_epoch=remaining, callbacks=callbacks, verbose=0, shuffle=False)
-        history = {name: float(values[-1]) for name, values in result.history.items()}
-        log(f"trained {remaining} steps in {time.time() - started:.1f} s; run directory: {config.out_dir}")
-    return {"step": int(model.g_optimizer.iterations), "metrics": history, "model": model}
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    history = {name: float(values[-1]) for name, values in result.history.items()}
+    if guard.diverged is not None:
+        raise guard.diverged
+    step = global_step(model)
+    if stopper.signal_name:
+        log(f"stopped by {stopper.signal_name} at step {step}; checkpoint saved; re-run the same command to resume")
+    else:
+        log(f"trained {step - start_step} steps in {time.time() - started:.1f} s; run directory: {config.out_dir}")
+    if not chief:
+        import shutil
+
+        shutil.rmtree(out_dir, ignore_errors=True)
+    return {"step": step, "metrics": history, "model": model, "stopped_by": stopper.signal_name}

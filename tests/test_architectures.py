@@ -116,13 +116,16 @@ def test_stability_variants_remove_batchnorm(name):
     assert count_bn(g_none) == 0 and count_bn(d_none) == 0
 
 
-def test_cat128_authors_code_options():
-    generator, _ = architectures.build("cat128", kernel_size=5, fc_norm="flat")
-    assert layer_table(generator, keras.layers.Conv2DTranspose) == [(256, 5, 2), (128, 5, 2), (64, 5, 2), (3, 5, 2)]
-    # BN over the flat FC output (8192 features) instead of per channel after the reshape.
-    assert generator.get_layer("g_fc_bn").gamma.shape == (8 * 8 * 512,)
-    paper_generator, _ = architectures.build("cat128")
-    assert paper_generator.get_layer("g_fc_bn").gamma.shape == (512,)
+@pytest.mark.parametrize("name,base,channels", [("cat128", 8 * 8 * 512, 512), ("digits", 4 * 4 * 512, 512)])
+def test_authors_code_options(name, base, channels):
+    generator, _ = architectures.build(name, kernel_size=5, fc_norm="flat")
+    assert {kernel for _, kernel, _ in layer_table(generator, keras.layers.Conv2DTranspose)} == {5}
+    assert [f for f, _, _ in layer_table(generator, keras.layers.Conv2DTranspose)] == [f for f, _, _ in SPEC[name]["g_tconv"]]
+    # BN over the flat FC output instead of per channel after the reshape.
+    assert generator.get_layer("g_fc_bn").gamma.shape == (base,)
+    paper_generator, _ = architectures.build(name)
+    assert paper_generator.get_layer("g_fc_bn").gamma.shape == (channels,)
+    assert generator.output_shape[1:] == paper_generator.output_shape[1:]
 
 
 def test_hwdb_conditions_every_discriminator_layer_on_the_label():

@@ -171,3 +171,12 @@ def test_get_config_round_trip():
     model = digits_gan()
     clone = GAN.from_config(model.get_config())
     assert clone.z_dim == 16 and clone.generator.count_params() == model.generator.count_params()
+
+
+def test_uniform_noise_option():
+    generator, discriminator = architectures.build("mixture", z_dim=4)
+    model = GAN(generator, discriminator, seed=0, noise="uniform")
+    z = model.sample_noise(1000).numpy()
+    assert z.min() >= -1 and z.max() <= 1 and abs(z.mean()) < 0.05 and z.std() < 0.7
+    with pytest.raises(ValueError, match="uniform"):
+        GAN(generator, discriminator, noise="cauchy")

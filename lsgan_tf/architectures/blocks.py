@@ -7,7 +7,9 @@ LeakyReLU slope 0.2.
 
 from __future__ import annotations
 
-from typing import Optional
+import contextlib
+import contextvars
+from typing import Iterator, Optional
 
 import keras
 from keras import layers, ops
@@ -18,9 +20,25 @@ BN_EPSILON = 1e-5
 INIT_STDDEV = 0.02
 
 
+_SYNCHRONIZED = contextvars.ContextVar("synchronized_batch_norm", default=False)
+
+
+@contextlib.contextmanager
+def synchronized_batch_norm(enabled: bool = True) -> Iterator[None]:
+    """Within this block, `batch_norm` layers compute their batch statistics over all replicas
+    of a tf.distribute strategy (Keras' synchronized=True) instead of each replica's sub-batch."""
+    token = _SYNCHRONIZED.set(enabled)
+    try:
+        yield
+    finally:
+        _SYNCHRONIZED.reset(token)
+
+
 def batch_norm(name: Optional[str] = None) -> layers.BatchNormalization:
     """Batch normalisation with the authors' decay (0.9) and epsilon (1e-5)."""
-    return layers.BatchNormalization(momentum=BN_MOMENTUM, epsilon=BN_EPSILON, name=name)
+    return layers.BatchNormalization(
+        momentum=BN_MOMENTUM, epsilon=BN_EPSILON, synchronized=_SYNCHRONIZED.get(), name=name
+    )
 
 
 def activation(kind: Optional[str], name: Optional[str] = None):

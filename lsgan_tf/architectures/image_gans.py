@@ -38,14 +38,19 @@ def _dcgan_discriminator(image_shape, filters, kernel: int, batchnorm: bool, nam
     return conv_discriminator(image_shape=image_shape, convs=convs, batchnorm=batchnorm, name=name)
 
 
-def digits(z_dim: int = 100, variant: str = "standard", fc_norm: str = "spatial") -> Pair:
-    """Table 5: G FC(8192) -> TCONV(K3,S2) 256 [7], 128 [14], 1 [28] tanh; LeNet-like D."""
+def digits(
+    z_dim: int = 100, variant: str = "standard", kernel_size: int = 3, fc_norm: str = "spatial"
+) -> Pair:
+    """Table 5: G FC(8192) -> TCONV(K3,S2) 256 [7], 128 [14], 1 [28] tanh; LeNet-like D.
+
+    The authors' code (small_variance_datasets/arch.py) uses kernel_size=5 and fc_norm="flat".
+    """
     g_bn, d_bn = _variant_batchnorm(variant)
     generator = conv_generator(
         z_dim=z_dim,
         base_shape=(4, 4, 512),
-        hidden=[Deconv(256, 3, 2, output_padding=0), Deconv(128, 3, 2)],
-        output=Deconv(1, 3, 2),
+        hidden=[Deconv(256, kernel_size, 2, output_padding=0), Deconv(128, kernel_size, 2)],
+        output=Deconv(1, kernel_size, 2),
         batchnorm=g_bn,
         fc_norm=fc_norm,
         name="digits_generator",

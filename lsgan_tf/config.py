@@ -1,0 +1,118 @@
+"""The configuration of a training run: every flag, filled from the dataset's preset and checked
+before any work starts."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+from lsgan_tf import architectures, losses, presets
+from lsgan_tf.data.datasets import DataError, check_data, preset_for_tfds
+from lsgan_tf.gan import LOSS_FAMILIES
+
+OPTIMIZERS = ("adam", "rmsprop")
+STRATEGIES = ("default", "mirrored", "multi_worker")
+JIT_CHOICES = ("auto", "true", "false")
+
+
+class ConfigError(ValueError):
+    """A bad flag value; the message names the flag and the valid choices."""
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Every setting of a run. None means "take it from the dataset's preset"."""
+
+    dataset: str = "digits"
+    data_dir: Optional[str] = None
+    conditional: Optional[bool] = None
+    loss: str = "lsgan"
+    coding: Optional[str] = None
+    reduction: str = "mean"
+    arch: Optional[str] = None
+    steps: Optional[int] = None
+    batch_size: Optional[int] = None
+    lr: Optional[float] = None
+    z_dim: Optional[int] = None
+    optimizer: Optional[str] = None
+    d_steps: Optional[int] = None
+    gp_weight: Optional[float] = None
+    out_dir: str = "runs/default"
+    sample_every: int = 500
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 3
+    seed: int = 0
+    ema: bool = False
+    ema_decay: float = 0.999
+    noise: str = "normal"
+    strategy: str = "default"
+    sync_bn: bool = False
+    jit_compile: str = "auto"
+    log_every: int = 100
+
+    @property
+    def tfds_name(self) -> Optional[str]:
+        """NAME of --dataset=tfds:NAME, else None."""
+        return self.dataset[len("tfds:"):] if self.dataset.startswith("tfds:") else None
+
+    @property
+    def preset_name(self) -> str:
+        """The preset that trains --dataset (tfds:mnist -> mnist)."""
+        return preset_for_tfds(self.tfds_name) if self.tfds_name else self.dataset
+
+    def resolve(self) -> "TrainConfig":
+        """A copy with every None filled from the preset, after checking each value."""
+        try:
+            preset = presets.get(self.preset_name)
+        except (ValueError, DataError) as error:
+            raise ConfigError(f"--dataset: {error}") from None
+        if self.loss not in LOSS_FAMILIES:
+            raise ConfigError(f"--loss: unknown loss {self.loss!r}; expected one of {list(LOSS_FAMILIES)}.")
+        preset = presets.for_loss(preset, self.loss)
+        resolved = dataclasses.replace(
+            self,
+            conditional=preset.conditional if self.conditional is None else self.conditional,
+            coding=self.coding or preset.coding,
+            arch=self.arch or preset.arch,
+            steps=preset.steps if self.steps is None else self.steps,
+            batch_size=self.batch_size or preset.batch_size,
+            lr=self.lr or preset.lr,
+            z_dim=self.z_dim or preset.z_dim,
+            optimizer=self.optimizer or preset.optimizer,
+            d_steps=self.d_steps or preset.d_steps,
+        )
+        resolved._check()
+        check_data(preset, resolved.data_dir, resolved.tfds_name)
+        return resolved
+
+    def _check(self) -> None:
+        if self.coding not in losses.CODINGS:
+            raise ConfigError(f"--coding: unknown coding {self.coding!r}; expected one of {sorted(losses.CODINGS)}.")
+        if self.reduction not in losses.REDUCTIONS:
+            raise ConfigError(f"--reduction: expected one of {list(losses.REDUCTIONS)}, got {self.reduction!r}.")
+        if self.arch not in architectures.ARCHITECTURES:
+            raise ConfigError(f"--arch: unknown architecture {self.arch!r}; expected one of {sorted(architectures.ARCHITECTURES)}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"--optimizer: expected one of {list(OPTIMIZERS)}, got {self.optimizer!r}.")
+        if self.conditional != (self.arch in architectures.CONDITIONAL_ARCHITECTURES):
+            raise ConfigError(
+                f"--conditional={self.conditional} does not fit --arch={self.arch}: conditional "
+                f"architectures are {sorted(architectures.CONDITIONAL_ARCHITECTURES)}, and only "
+                f"labelled datasets (hwdb) train them."
+            )
+        for flag in ("steps", "batch_size", "d_steps", "sample_every", "checkpoint_every", "keep_checkpoints", "z_dim"):
+            if getattr(self, flag) < 1:
+                raise ConfigError(f"--{flag}: must be a positive integer, got {getattr(self, flag)}.")
+        if self.lr <= 0:
+            raise ConfigError(f"--lr: must be positive, got {self.lr}.")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(f"--strategy: expected one of {list(STRATEGIES)}, got {self.strategy!r}.")
+        if self.jit_compile not in JIT_CHOICES:
+            raise ConfigError(f"--jit_compile: expected one of {list(JIT_CHOICES)}, got {self.jit_compile!r}.")
+        if self.ema and not 0.0 < self.ema_decay < 1.0:
+            raise ConfigError(f"--ema_decay: must be in (0, 1), got {self.ema_decay}.")
+
+    @property
+    def preset(self) -> presets.Preset:
+        """The dataset's preset adjusted to the loss family."""
+        return presets.for_loss(presets.get(self.preset_name), self.loss)

@@ -1,0 +1,239 @@
+"""train.py as a product: exact resume after SIGKILL, SIGTERM checkpoints, NaN stops, every
+preset, tf.distribute (mirrored on 2 logical CPUs, two workers on 127.0.0.1), bad flags."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lsgan_tf import presets
+from lsgan_tf.data import records
+from lsgan_tf.training import ConfigError, TrainConfig, TrainingDiverged, make_checkpoint, train
+from tests.conftest import ROOT, subprocess_env
+from tests.fixtures import LEVEL1, character_bitmap, write_gnt
+
+QUIET = dict(log=lambda line: None)
+SMALL = dict(batch_size=8, sample_every=1000, checkpoint_every=3, log_every=1000, seed=1)
+
+
+def weights(model):
+    return [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+
+
+def assert_same_weights(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_resume_in_process_gives_identical_weights(tmp_path):
+    reference = train(TrainConfig(steps=6, out_dir=str(tmp_path / "a"), **SMALL), **QUIET)
+    train(TrainConfig(steps=3, out_dir=str(tmp_path / "b"), **SMALL), **QUIET)
+    lines = []
+    resumed = train(TrainConfig(steps=6, out_dir=str(tmp_path / "b"), **SMALL), log=lines.append)
+    assert "resumed from step 3" in lines and resumed["step"] == 6
+    assert_same_weights(weights(reference["model"]), weights(resumed["model"]))
+
+
+def train_command(out_dir, steps, *extra):
+    return [sys.executable, os.path.join(ROOT, "train.py"), f"--steps={steps}", "--batch_size=8",
+            "--checkpoint_every=2", "--sample_every=1000", "--log_every=1", "--seed=1", f"--out_dir={out_dir}", *extra]
+
+
+def restore_weights(out_dir):
+    """The final checkpoint's weights, restored into a fresh model of the same config."""
+    from lsgan_tf.training import build_gan
+
+    config = TrainConfig(**{k: v for k, v in json.load(open(os.path.join(out_dir, "config.json"))).items()
+                            if k in TrainConfig.__dataclass_fields__})
+    model = build_gan(config.resolve())
+    checkpoint = make_checkpoint(model)
+    checkpoint.restore(tf.train.latest_checkpoint(os.path.join(out_dir, "checkpoints"))).assert_existing_objects_matched()
+    return int(model.g_optimizer.iterations), weights(model)
+
+
+def wait_for(predicate, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_sigkill_at_any_moment_then_rerun_matches_an_uninterrupted_run(tmp_path):
+    steps = 12
+    reference = subprocess.run(train_command(tmp_path / "reference", steps), capture_output=True, text=True,
+                               timeout=300, env=subprocess_env())
+    assert reference.returncode == 0, reference.stderr[-2000:]
+    run_dir = tmp_path / "killed"
+    state = run_dir / "checkpoints" / "checkpoint"
+    # First kill: right after the first checkpoint. Second: while checkpoints are being written
+    # (every 2 steps), at an arbitrary moment a little later.
+    for delay in (0.0, 0.7):
+        process = subprocess.Popen(train_command(run_dir, steps), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   env=subprocess_env())
+        before = state.stat().st_mtime_ns if state.exists() else 0
+        assert wait_for(lambda: state.exists() and state.stat().st_mtime_ns != before)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    final = subprocess.run(train_command(run_dir, steps), capture_output=True, text=True, timeout=300,
+                           env=subprocess_env())
+    assert final.returncode == 0, final.stderr[-2000:]
+    assert "resumed from step" in final.stdout and f"step {steps}/{steps}" in final.stdout
+    step_a, weights_a = restore_weights(tmp_path / "reference")
+    step_b, weights_b = restore_weights(run_dir)
+    assert step_a == step_b == steps
+    assert_same_weights(weights_a, weights_b)
+
+
+def test_sigterm_writes_a_final_checkpoint(tmp_path):
+    process = subprocess.Popen(train_command(tmp_path / "run", 100000), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=subprocess_env())
+    assert wait_for(lambda: (tmp_path / "run" / "train.log").exists() and "step 3/" in (tmp_path / "run" / "train.log").read_text())
+    process.send_signal(signal.SIGTERM)
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "stopped by SIGTERM at step" in stdout
+    step = int(stdout.split("stopped by SIGTERM at step ")[1].split(";")[0])
+    assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith(f"ckpt-{step}")
+
+
+def test_absurd_learning_rate_stops_with_the_nan_message_and_keeps_the_last_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    train(TrainConfig(steps=2, out_dir=str(out), **SMALL), **QUIET)  # a good checkpoint at step 2
+    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*ckpt-2 and was not overwritten"):
+        train(TrainConfig(steps=50, lr=1e30, out_dir=str(out), **SMALL), **QUIET)
+    assert tf.train.latest_checkpoint(str(out / "checkpoints")).endswith("ckpt-2")
+    step, good = restore_weights(out)
+    assert step == 2 and all(np.all(np.isfinite(w)) for w in good)
+
+
+def test_ema_weights_are_kept_and_used_for_samples(tmp_path):
+    result = train(TrainConfig(steps=3, ema=True, ema_decay=0.5, out_dir=str(tmp_path / "run"), **SMALL), **QUIET)
+    model = result["model"]
+    assert model.sampling_generator is model.ema_generator
+    trained = model.generator.trainable_weights[0].numpy()
+    averaged = model.ema_generator.trainable_weights[0].numpy()
+    assert not np.array_equal(trained, averaged) and np.all(np.isfinite(averaged))
+
+
+@pytest.fixture(scope="module")
+def preset_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("preset_data")
+    rng = np.random.default_rng(0)
+    paths = {}
+    for name, shape in (("lsun", (112, 112, 3)), ("lsun64", (64, 64, 3)), ("cats", (128, 128, 3))):
+        with records.ShardedWriter(str(root / name)) as writer:
+            for _ in range(4):
+                writer.write(rng.integers(0, 256, shape, np.uint8))
+            writer.commit({"dataset": name, "image_shape": list(shape)})
+        paths[name] = str(root / name)
+    for name, size, channels in (("mnist", 28, 1), ("cifar10", 32, 3)):
+        for label in range(2):
+            folder = root / name / str(label)
+            folder.mkdir(parents=True)
+            for i in range(3):
+                from PIL import Image
+
+                Image.fromarray(rng.integers(0, 256, (size, size, channels)[: 2 if channels == 1 else 3], np.uint8)).save(folder / f"{i}.png")
+        paths[name] = str(root / name)
+    write_gnt(str(root / "hwdb" / "1.gnt"), [(code, character_bitmap(i, 30, 20)) for i, code in enumerate(LEVEL1.values())])
+    paths["hwdb"] = str(root / "hwdb")
+    return paths
+
+
+@pytest.mark.parametrize("dataset", sorted(presets.PRESETS))
+def test_every_preset_runs_two_steps(dataset, preset_data, tmp_path):
+    result = train(TrainConfig(dataset=dataset, data_dir=preset_data.get(dataset), steps=2, batch_size=2, z_dim=8,
+                               sample_every=2, out_dir=str(tmp_path / "run")), **QUIET)
+    assert result["step"] == 2 and all(np.isfinite(v) for v in result["metrics"].values())
+    assert (tmp_path / "run" / "checkpoints" / "checkpoint").exists()
+
+
+@pytest.mark.parametrize(
+    "flags,message",
+    [
+        (dict(dataset="imagenet"), "--dataset"),
+        (dict(dataset="digits", conditional=True), "--conditional"),
+        (dict(dataset="lsun"), "--data_dir is required"),
+        (dict(dataset="hwdb", data_dir="/nonexistent/gnt"), "does not exist"),
+        (dict(strategy="multi_worker"), "TF_CONFIG"),
+        (dict(batch_size=0), "--batch_size"),
+        (dict(ema=True, ema_decay=1.5), "--ema_decay"),
+    ],
+)
+def test_bad_configuration_fails_before_creating_the_run_directory(tmp_path, flags, message):
+    out = tmp_path / "run"
+    with pytest.raises(ValueError, match=message):
+        train(TrainConfig(steps=1, out_dir=str(out), **flags), **QUIET)
+    assert not out.exists()
+
+
+MIRRORED_CHECK = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import numpy as np, keras
+from lsgan_tf import architectures
+from lsgan_tf.gan import GAN
+
+def one_step(strategy):
+    with strategy.scope():
+        keras.utils.set_random_seed(0)
+        g, d = architectures.build("digits", variant="BN_GD", z_dim=16)
+        model = GAN(g, d, seed=3)
+        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    model.fit(tf.data.Dataset.from_tensors(x), epochs=1, verbose=0, shuffle=False)
+    return [w.numpy() for w in model.generator.weights + model.discriminator.weights], strategy.num_replicas_in_sync
+
+single, n1 = one_step(tf.distribute.get_strategy())
+mirrored, n2 = one_step(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+assert (n1, n2) == (1, 2)
+print("MAXDIFF", max(float(np.abs(a - b).max()) for a, b in zip(single, mirrored)))
+print("CHANGED", max(float(np.abs(a).max()) for a in single))
+"""
+
+
+def test_mirrored_two_replicas_equal_one_device_on_the_global_batch():
+    result = subprocess.run([sys.executable, "-c", MIRRORED_CHECK], capture_output=True, text=True, timeout=300,
+                            env=subprocess_env(), cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert float(result.stdout.split("MAXDIFF ")[1].split()[0]) <= 1e-5
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_train_together(tmp_path):
+    ports = free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    processes = []
+    for index in range(2):
+        env = subprocess_env(TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        command = [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=mixture", "--strategy=multi_worker",
+                   "--steps=3", "--batch_size=16", "--checkpoint_every=2", "--log_every=1", f"--out_dir={tmp_path / 'run'}"]
+        processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+    outputs = [process.communicate(timeout=120) for process in processes]
+    for process, (stdout, stderr) in zip(processes, outputs):
+        assert process.returncode == 0, stderr[-3000:]
+    assert "step 3/3" in outputs[0][0]
+    assert json.load(open(tmp_path / "run" / "config.json"))["replicas"] == 2
+    assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith("ckpt-3")
+    assert not [name for name in os.listdir(tmp_path / "run") if name.startswith("worker_")]
