@@ -8,7 +8,7 @@ from typing import Optional
 
 from lsgan_tf import architectures, losses, presets
 from lsgan_tf.data.datasets import DataError, check_data, preset_for_tfds
-from lsgan_tf.gan import LOSS_FAMILIES
+from lsgan_tf.gan import LOSS_FAMILIES, NOISE_DISTRIBUTIONS
 
 OPTIMIZERS = ("adam", "rmsprop")
 STRATEGIES = ("default", "mirrored", "multi_worker")
@@ -69,17 +69,20 @@ class TrainConfig:
         if self.loss not in LOSS_FAMILIES:
             raise ConfigError(f"--loss: unknown loss {self.loss!r}; expected one of {list(LOSS_FAMILIES)}.")
         preset = presets.for_loss(preset, self.loss)
+        def chosen(value, default):
+            return default if value is None else value
+
         resolved = dataclasses.replace(
             self,
-            conditional=preset.conditional if self.conditional is None else self.conditional,
-            coding=self.coding or preset.coding,
-            arch=self.arch or preset.arch,
-            steps=preset.steps if self.steps is None else self.steps,
-            batch_size=self.batch_size or preset.batch_size,
-            lr=self.lr or preset.lr,
-            z_dim=self.z_dim or preset.z_dim,
-            optimizer=self.optimizer or preset.optimizer,
-            d_steps=self.d_steps or preset.d_steps,
+            conditional=chosen(self.conditional, preset.conditional),
+            coding=chosen(self.coding, preset.coding),
+            arch=chosen(self.arch, preset.arch),
+            steps=chosen(self.steps, preset.steps),
+            batch_size=chosen(self.batch_size, preset.batch_size),
+            lr=chosen(self.lr, preset.lr),
+            z_dim=chosen(self.z_dim, preset.z_dim),
+            optimizer=chosen(self.optimizer, preset.optimizer),
+            d_steps=chosen(self.d_steps, preset.d_steps),
         )
         resolved._check()
         check_data(preset, resolved.data_dir, resolved.tfds_name)
@@ -107,6 +110,8 @@ class TrainConfig:
             raise ConfigError(f"--lr: must be positive, got {self.lr}.")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"--strategy: expected one of {list(STRATEGIES)}, got {self.strategy!r}.")
+        if self.noise not in NOISE_DISTRIBUTIONS:
+            raise ConfigError(f"--noise: expected one of {list(NOISE_DISTRIBUTIONS)}, got {self.noise!r}.")
         if self.jit_compile not in JIT_CHOICES:
             raise ConfigError(f"--jit_compile: expected one of {list(JIT_CHOICES)}, got {self.jit_compile!r}.")
         if self.ema and not 0.0 < self.ema_decay < 1.0:

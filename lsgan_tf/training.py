@@ -104,9 +104,10 @@ def _git_commit() -> Optional[str]:
         return None
 
 
-def _write_config(config: TrainConfig, strategy: tf.distribute.Strategy) -> None:
+def _write_config(config: TrainConfig, strategy: tf.distribute.Strategy, classes: Optional[int]) -> None:
     record = {
         **dataclasses.asdict(config),
+        "num_classes": classes,
         "replicas": strategy.num_replicas_in_sync,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
         "git_commit": _git_commit(),
@@ -161,7 +162,7 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> Dict[str, 
     os.makedirs(out_dir, exist_ok=True)
     log = _Logger(os.path.join(config.out_dir, "train.log") if chief else None, log if chief else (lambda line: None))
     if chief:
-        _write_config(config, strategy)
+        _write_config(config, strategy, classes)
 
     with strategy.scope():
         model = build_gan(config, classes)

@@ -1,0 +1,120 @@
+"""Sampling latency of exported generators: per image and images/s for each format at batch 1
+and 64 (LiteRT with 1 and 2 threads, SavedModel), next to the generator's FLOPs per image and
+this machine's measured fp32 matmul rate.
+
+  .venv/bin/python bench/sampling.py --export=DIR [--out=bench/results/sampling.json]
+
+DIR is an export.py output; the TFLite batch-64 rows need an export with --tflite_batch=64
+beside it (the script exports one itself from --run_dir when given).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+from absl import app, flags  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", None, "A train.py run to export (batch 1 and batch 64 TFLite).", required=True)
+flags.DEFINE_string("work", "/tmp/lsgan_sampling_bench", "Scratch folder for the exports.")
+flags.DEFINE_integer("repeats", 50, "Timed calls per row (after 5 warm-up calls).")
+flags.DEFINE_string("out", "bench/results/sampling.json", "Where to write the JSON results.")
+
+
+def generator_flops(generator) -> float:
+    """Multiply-adds x 2 per image of the Dense / Conv2D / Conv2DTranspose layers."""
+    import keras
+
+    flops = 0.0
+    for layer in generator.layers:
+        if isinstance(layer, keras.layers.Dense):
+            flops += 2.0 * layer.kernel.shape[0] * layer.kernel.shape[1]
+        elif isinstance(layer, keras.layers.Conv2DTranspose):
+            height, width = layer.input.shape[1:3]  # every input pixel scatters a full kernel
+            flops += 2.0 * height * width * np.prod(layer.kernel.shape)
+        elif isinstance(layer, keras.layers.Conv2D):
+            height, width = layer.output.shape[1:3]
+            flops += 2.0 * height * width * np.prod(layer.kernel.shape)
+    return flops
+
+
+def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
+    """Measured fp32 matmul FLOP/s of this machine (TensorFlow, all cores)."""
+    import tensorflow as tf
+
+    a = tf.random.normal((size, size))
+    b = tf.random.normal((size, size))
+    (a @ b).numpy()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        c = a @ b
+    c.numpy()
+    return 2.0 * size**3 * repeats / (time.perf_counter() - started)
+
+
+def time_calls(call, repeats: int) -> float:
+    for _ in range(5):
+        call()
+    started = time.perf_counter()
+    for _ in range(repeats):
+        call()
+    return (time.perf_counter() - started) / repeats
+
+
+def main(argv) -> None:
+    del argv
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    from lsgan_tf.export_run import export_run
+    from lsgan_tf.runs import restore_model
+
+    model, config, _ = restore_model(FLAGS.run_dir)
+    generator = model.sampling_generator
+    z_dim = model.z_dim
+    exports = {}
+    for batch in (1, 64):
+        exports[batch] = os.path.join(FLAGS.work, f"batch{batch}")
+        export_run(FLAGS.run_dir, exports[batch], tflite_batch=batch, quantize=["none", "float16", "dynamic"])
+    flops = generator_flops(generator)
+    rate = matmul_rate()
+    rows = []
+    rng = np.random.default_rng(0)
+    for batch in (1, 64):
+        z = rng.standard_normal((batch, z_dim)).astype(np.float32)
+        for variant, name in (("float32", "generator.tflite"), ("float16", "generator_float16.tflite"),
+                              ("dynamic", "generator_dynamic.tflite")):
+            for threads in (1, 2):
+                runner = Interpreter(model_path=os.path.join(exports[batch], "tflite", name),
+                                     num_threads=threads).get_signature_runner("serving_default")
+                seconds = time_calls(lambda: runner(z=z), FLAGS.repeats)
+                rows.append({"format": f"tflite {variant}", "threads": threads, "batch": batch,
+                             "ms_per_image": 1000 * seconds / batch, "images_per_s": batch / seconds})
+        serving = tf.saved_model.load(os.path.join(exports[1], "saved_model", "1")).signatures["serving_default"]
+        tensor = tf.constant(z)
+        seconds = time_calls(lambda: serving(z=tensor)["images"].numpy(), FLAGS.repeats)
+        rows.append({"format": "saved_model", "threads": "tf default", "batch": batch,
+                     "ms_per_image": 1000 * seconds / batch, "images_per_s": batch / seconds})
+    for row in rows:
+        row["fraction_of_matmul_rate"] = row["images_per_s"] * flops / rate
+        print(f"{row['format']:18s} threads={row['threads']!s:10s} batch={row['batch']:3d} "
+              f"{row['ms_per_image']:8.3f} ms/img {row['images_per_s']:9.1f} img/s "
+              f"{100 * row['fraction_of_matmul_rate']:5.1f}% of matmul rate")
+    result = {"arch": config.arch, "generator_mflops_per_image": flops / 1e6, "matmul_gflops": rate / 1e9,
+              "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+              "command": " ".join(sys.argv), "rows": rows}
+    print(f"generator: {flops / 1e6:.1f} MFLOP/image; matmul: {rate / 1e9:.1f} GFLOP/s")
+    os.makedirs(os.path.dirname(FLAGS.out), exist_ok=True)
+    with open(FLAGS.out, "w") as handle:
+        json.dump(result, handle, indent=2)
+
+
+if __name__ == "__main__":
+    app.run(main)

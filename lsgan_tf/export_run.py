@@ -1,0 +1,136 @@
+"""`export_run`: a training run's generator -> SavedModel (TF Serving layout) + TFLite + README."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import List, Optional, Sequence
+
+from lsgan_tf.runs import RunError, class_names, restore_model
+from lsgan_tf.serving import (
+    QUANTIZATIONS,
+    TFLITE_NAMES,
+    GeneratorModule,
+    convert_tflite,
+    save_saved_model,
+    tflite_metadata,
+    write_json,
+)
+
+FORMATS = ("saved_model", "tflite")
+
+
+class ExportError(ValueError):
+    """Bad export arguments or an unusable run; the message says what to do."""
+
+
+def example_requests(z_dim: int, num_classes: Optional[int]) -> dict:
+    """JSON bodies for TF Serving's REST API: one for serving_default, one for sample."""
+    default = {"signature_name": "serving_default", "instances": [{"z": [0.0] * z_dim}]}
+    sample = {"signature_name": "sample", "inputs": {"seed": 7, "num": 4}}
+    if num_classes is not None:
+        default["instances"][0]["labels"] = 0
+        sample["inputs"]["labels"] = [0, 1 % num_classes, 2 % num_classes, 3 % num_classes]
+    return {"serving_default": default, "sample": sample}
+
+
+def readme_text(name: str, z_dim: int, num_classes: Optional[int], version: int, tflite_batch: int,
+                shape: Sequence[int], pixel_range: Sequence[float], noise: str) -> str:
+    """The README.txt of an export: layout, signatures, TF Serving commands, on-device use."""
+    requests = example_requests(z_dim, num_classes)
+    labels = "" if num_classes is None else f" and labels (int32 [N], 0..{num_classes - 1})"
+    return f"""lsgan_tf export of a {name} generator
+====================================
+
+saved_model/{version}/   TF Serving model base path layout (numbered version folder)
+  signature serving_default: z (float32 [N, {z_dim}]){labels}
+                             -> images (float32 [N, {', '.join(map(str, shape))}], range {list(pixel_range)}),
+                                images_uint8 (uint8 0-255)
+  signature sample:          seed (int64 scalar), num (int32 scalar){' and labels (int32 [num])' if num_classes else ''}
+                             -> the same outputs, z drawn in the graph from the seed
+tflite/                  generator.tflite (float32), generator_float16.tflite, generator_dynamic.tflite,
+                         static batch {tflite_batch}; metadata.json lists inputs, outputs and ranges
+
+Serve with TF Serving (REST on 8501, gRPC on 8500):
+
+  docker run --rm -p 8501:8501 -p 8500:8500 \\
+    -v "$PWD/saved_model:/models/generator" -e MODEL_NAME=generator tensorflow/serving
+
+  curl -s -X POST http://localhost:8501/v1/models/generator:predict \\
+    -d '{json.dumps(requests["serving_default"])}'
+
+  curl -s -X POST http://localhost:8501/v1/models/generator:predict \\
+    -d '{json.dumps(requests["sample"])}'
+
+  (the first body sends one z of zeros; real clients send z ~ {'N(0, 1)' if noise == 'normal' else 'U(-1, 1)'} of width {z_dim}.)
+
+Sample on a phone or any machine without TensorFlow (LiteRT):
+
+  python sample.py --model=tflite/generator.tflite --num=16 --out=grid.png
+
+or in an app: load tflite/generator.tflite with the LiteRT interpreter, feed "z"{' and "labels"' if num_classes else ''}
+with the shapes in tflite/metadata.json, read "images_uint8".
+"""
+
+
+def export_run(
+    run_dir: str,
+    out: str,
+    *,
+    checkpoint: Optional[str] = None,
+    version: int = 1,
+    formats: Sequence[str] = FORMATS,
+    tflite_batch: int = 1,
+    quantize: Sequence[str] = QUANTIZATIONS,
+    ema: str = "auto",
+) -> List[str]:
+    """Exports the run's generator; returns the paths written."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ExportError(f"--formats: unknown {unknown}; expected any of {list(FORMATS)}.")
+    bad_quantize = [q for q in quantize if q not in QUANTIZATIONS]
+    if bad_quantize:
+        raise ExportError(f"--quantize: unknown {bad_quantize}; expected any of {list(QUANTIZATIONS)}.")
+    if tflite_batch < 1 or version < 1:
+        raise ExportError("--tflite_batch and --version must be positive integers.")
+    try:
+        model, config, _ = restore_model(run_dir, checkpoint)
+    except RunError as error:
+        raise ExportError(str(error)) from None
+    if ema == "true" and model.ema_generator is None:
+        raise ExportError(f"--ema=true but {run_dir} was trained without --ema.")
+    generator = model.generator if ema == "false" else model.sampling_generator
+    num_classes = model.num_classes if config.conditional else None
+    if len(generator.output.shape) != 4:
+        raise ExportError(f"{config.arch} generates 2-D points, not images; there is nothing to serve as images.")
+    shape = list(generator.output.shape[1:])
+    pixel_range = config.preset.pixel_range
+    written: List[str] = []
+    os.makedirs(out, exist_ok=True)
+    names = class_names(config)
+    if "saved_model" in formats:
+        module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes)
+        metadata = tflite_metadata(module, None, shape, names)
+        written.append(save_saved_model(module, os.path.join(out, "saved_model", str(version)), metadata))
+    if "tflite" in formats:
+        directory = os.path.join(out, "tflite")
+        os.makedirs(directory, exist_ok=True)
+        static = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes,
+                                 batch=tflite_batch, checks=False)
+        for variant in quantize:
+            path = os.path.join(directory, TFLITE_NAMES[variant])
+            with open(path + ".tmp", "wb") as handle:
+                handle.write(convert_tflite(static, variant))
+            os.replace(path + ".tmp", path)
+            written.append(path)
+        metadata = tflite_metadata(static, tflite_batch, shape, names)
+        metadata["files"] = {variant: TFLITE_NAMES[variant] for variant in quantize}
+        write_json(metadata, os.path.join(directory, "metadata.json"))
+        written.append(os.path.join(directory, "metadata.json"))
+    readme = os.path.join(out, "README.txt")
+    with open(readme, "w") as handle:
+        handle.write(readme_text(config.arch, model.z_dim, num_classes, version, tflite_batch, shape, pixel_range,
+                                 model.noise))
+    write_json(example_requests(model.z_dim, num_classes), os.path.join(out, "example_requests.json"))
+    written += [readme, os.path.join(out, "example_requests.json")]
+    return written

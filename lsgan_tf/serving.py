@@ -1,0 +1,156 @@
+"""Deployable generators: a SavedModel in the TF Serving layout and TFLite flatbuffers.
+
+SavedModel signatures (no custom objects needed to load):
+- `serving_default(z[, labels])` -> {"images": float32 [N, H, W, C] in the generator's range,
+  "images_uint8": uint8 0-255}. A z of the wrong width is rejected by the signature; labels
+  outside [0, num_classes) fail an in-graph check.
+- `sample(seed, num[, labels])` -> the same outputs, z drawn in the graph with a stateless RNG
+  from `seed`, so a client needs no noise of its own.
+
+TFLite files are converted from a SavedModel (never `from_keras_model`) whose signature has a
+static batch, so mobile GPU delegates accept every op.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import tensorflow as tf
+
+QUANTIZATIONS = ("none", "float16", "dynamic")
+TFLITE_NAMES = {"none": "generator.tflite", "float16": "generator_float16.tflite", "dynamic": "generator_dynamic.tflite"}
+
+
+def _to_uint8(images, pixel_range: Tuple[float, float]):
+    low, high = pixel_range
+    scaled = (images - low) * (255.0 / (high - low))
+    return tf.cast(tf.clip_by_value(tf.round(scaled), 0.0, 255.0), tf.uint8)
+
+
+class GeneratorModule(tf.Module):
+    """The generator with the serving signatures, tracked so tf.saved_model.save keeps its weights."""
+
+    def __init__(self, generator, z_dim: int, pixel_range: Tuple[float, float], noise: str = "normal",
+                 num_classes: Optional[int] = None, batch: Optional[int] = None, checks: bool = True):
+        super().__init__(name="lsgan_generator")
+        self.generator = generator
+        self.z_dim, self.pixel_range, self.noise = z_dim, tuple(pixel_range), noise
+        self.num_classes, self.checks = num_classes, checks
+        z_spec = tf.TensorSpec([batch, z_dim], tf.float32, name="z")
+        if num_classes is None:
+            self.serving_default = tf.function(self._generate_unconditional, input_signature=[z_spec])
+            self.sample = tf.function(self._sample_unconditional, input_signature=[
+                tf.TensorSpec([], tf.int64, name="seed"), tf.TensorSpec([], tf.int32, name="num")])
+        else:
+            label_spec = tf.TensorSpec([batch], tf.int32, name="labels")
+            self.serving_default = tf.function(self._generate_conditional, input_signature=[z_spec, label_spec])
+            self.sample = tf.function(self._sample_conditional, input_signature=[
+                tf.TensorSpec([], tf.int64, name="seed"), tf.TensorSpec([], tf.int32, name="num"), label_spec])
+
+    def _outputs(self, images) -> Dict[str, tf.Tensor]:
+        images = tf.cast(images, tf.float32)
+        return {"images": images, "images_uint8": _to_uint8(images, self.pixel_range)}
+
+    def _check_labels(self, labels):
+        if not self.checks:
+            return labels
+        with tf.control_dependencies([
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+            tf.debugging.assert_less(labels, tf.constant(self.num_classes, tf.int32),
+                                     message=f"labels must be < num_classes = {self.num_classes}"),
+        ]):
+            return tf.identity(labels)
+
+    def _noise(self, seed, num):
+        key = tf.stack([seed, tf.constant(0, tf.int64)])
+        if self.noise == "uniform":
+            return tf.random.stateless_uniform([num, self.z_dim], key, -1.0, 1.0)
+        return tf.random.stateless_normal([num, self.z_dim], key)
+
+    def _generate_unconditional(self, z):
+        return self._outputs(self.generator(z, training=False))
+
+    def _generate_conditional(self, z, labels):
+        return self._outputs(self.generator([z, self._check_labels(labels)], training=False))
+
+    def _sample_unconditional(self, seed, num):
+        return self._generate_unconditional(self._noise(seed, num))
+
+    def _sample_conditional(self, seed, num, labels):
+        if self.checks:
+            tf.debugging.assert_equal(tf.shape(labels)[0], num, message="sample needs one label per image (len(labels) == num)")
+        return self._generate_conditional(self._noise(seed, num), labels)
+
+
+def save_saved_model(module: GeneratorModule, path: str, metadata: Optional[Dict] = None) -> str:
+    """Writes the SavedModel (and `metadata` as assets.extra/metadata.json, the SavedModel place
+    for files the graph does not use) under a temporary name, then renames it to `path`."""
+    temporary = f"{path}.tmp-{os.getpid()}"
+    shutil.rmtree(temporary, ignore_errors=True)
+    tf.saved_model.save(module, temporary, signatures={"serving_default": module.serving_default, "sample": module.sample})
+    if metadata is not None:
+        os.makedirs(os.path.join(temporary, "assets.extra"))
+        write_json(metadata, os.path.join(temporary, "assets.extra", "metadata.json"))
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    os.replace(temporary, path)
+    return path
+
+
+def convert_tflite(module: GeneratorModule, quantize: str = "none") -> bytes:
+    """A TFLite flatbuffer of `serving_default` (static batch), through a temporary SavedModel."""
+    if quantize not in QUANTIZATIONS:
+        raise ValueError(f"Unknown quantization {quantize!r}; expected one of {QUANTIZATIONS}.")
+    with tempfile.TemporaryDirectory() as directory:
+        tf.saved_model.save(module, directory, signatures={"serving_default": module.serving_default})
+        # Convert the SavedModel's own signature; from_concrete_functions freezes the weights into
+        # constants (from_saved_model keeps Keras 3 weights as resource variables, READ_VARIABLE
+        # ops that a phone app would have to initialise).
+        loaded = tf.saved_model.load(directory)
+        converter = tf.lite.TFLiteConverter.from_concrete_functions(
+            [loaded.signatures["serving_default"]], loaded
+        )
+        if quantize != "none":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantize == "float16":
+            converter.target_spec.supported_types = [tf.float16]
+        return converter.convert()
+
+
+def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[int],
+                    class_names: Optional[List[str]] = None) -> Dict:
+    """What a phone app needs to feed and read the TFLite model."""
+    inputs = [{"name": "z", "dtype": "float32", "shape": [batch, module.z_dim],
+               "distribution": "N(0, 1)" if module.noise == "normal" else "U(-1, 1)"}]
+    if module.num_classes is not None:
+        inputs.append({"name": "labels", "dtype": "int32", "shape": [batch], "range": [0, module.num_classes - 1]})
+    return {
+        "signature": "serving_default",
+        "z_dim": module.z_dim,
+        "num_classes": module.num_classes,
+        "inputs": inputs,
+        "outputs": [
+            {"name": "images", "dtype": "float32", "shape": [batch, *output_shape], "range": list(module.pixel_range)},
+            {"name": "images_uint8", "dtype": "uint8", "shape": [batch, *output_shape], "range": [0, 255]},
+        ],
+        "class_names": class_names,
+    }
+
+
+def write_json(data: Dict, path: str) -> None:
+    """Writes JSON atomically."""
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+    os.replace(path + ".tmp", path)
+
+
+def psnr(reference: np.ndarray, test: np.ndarray, data_range: float) -> float:
+    """Peak signal-to-noise ratio in dB between two arrays over a value range."""
+    mse = float(np.mean((np.asarray(reference, np.float64) - np.asarray(test, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(data_range**2 / mse)
