@@ -40,9 +40,28 @@ def load(dotted: str):
         load("python.contrib_utils")
     elif dotted == "python.eval.classifier_metrics":
         load("python.eval.eval_utils")
+        _stub_tensorflow_probability()
     path = os.path.join(root, *parts[1:]) + ".py"
     spec = importlib.util.spec_from_file_location(full_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[full_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _stub_tensorflow_probability() -> None:
+    """classifier_metrics imports tensorflow_probability only for tfp.stats.covariance (in the
+    Frechet distance); TFP 0.25 needs tf_keras, so this stands in with the same definition:
+    the biased sample covariance (divided by N)."""
+    if "tensorflow_probability" in sys.modules:
+        return
+    import tensorflow as tf
+
+    def covariance(x):
+        x = tf.convert_to_tensor(x)
+        centred = x - tf.reduce_mean(x, axis=0, keepdims=True)
+        return tf.matmul(centred, centred, transpose_a=True) / tf.cast(tf.shape(x)[0], x.dtype)
+
+    module = types.ModuleType("tensorflow_probability")
+    module.stats = types.SimpleNamespace(covariance=covariance)
+    sys.modules["tensorflow_probability"] = module
