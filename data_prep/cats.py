@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from data_prep.common import fail, print_summary, progress  # noqa: E402
+from data_prep.common import define_output_flags, fail, print_summary, progress  # noqa: E402
 from lsgan_tf.data import cats, records  # noqa: E402
 from lsgan_tf.data.images_io import ImageDecodeError, list_images  # noqa: E402
 from lsgan_tf.images import save_png  # noqa: E402
@@ -24,8 +24,7 @@ flags.DEFINE_string("out", None, "Output folder (created; must not exist unless 
 flags.DEFINE_integer("size", 128, "Output side in pixels.")
 flags.DEFINE_integer("min_size", 128, "Drop faces whose crop is smaller than this on either side.")
 flags.DEFINE_enum("format", "tfrecord", ["tfrecord", "png"], "Write sharded TFRecords or one PNG per face.")
-flags.DEFINE_boolean("skip_corrupt", False, "Skip images with a missing/malformed .cat file or undecodable bytes.")
-flags.DEFINE_boolean("overwrite", False, "Replace --out if it exists.")
+define_output_flags("images with a missing/malformed .cat file or undecodable bytes")
 
 
 def main(argv) -> int:
@@ -36,7 +35,7 @@ def main(argv) -> int:
     try:
         total = len(list_images(FLAGS.src))
         faces = cats.iter_faces(FLAGS.src, FLAGS.size, FLAGS.min_size, FLAGS.skip_corrupt, errors)
-        with records.ShardedWriter(FLAGS.out, 10000, FLAGS.overwrite) as writer:
+        with records.ShardedWriter(FLAGS.out, FLAGS.records_per_shard, FLAGS.overwrite) as writer:
             for path, face in progress(faces, total, "cats"):
                 if face is None:
                     small += 1

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from data_prep.common import fail, print_summary, progress  # noqa: E402
+from data_prep.common import define_output_flags, fail, print_summary, progress  # noqa: E402
 from lsgan_tf.data import hwdb, records  # noqa: E402
 
 FLAGS = flags.FLAGS
@@ -25,9 +25,7 @@ flags.DEFINE_string("out", None, "Output folder (created; must not exist unless 
 flags.DEFINE_enum("classes", "level1", list(hwdb.CLASS_SETS), "level1: the GB2312-80 level-1 hanzi (3,740 in HWDB1.0); all: every tag.")
 flags.DEFINE_boolean("keep_aspect", True, "Pad to square keeping the aspect ratio (false: the authors' stretch).")
 flags.DEFINE_boolean("invert", True, "Bright ink on a dark background (false: the authors' black on white).")
-flags.DEFINE_boolean("skip_corrupt", False, "Skip the rest of a file after a corrupt record instead of stopping.")
-flags.DEFINE_integer("records_per_shard", 20000, "Records per TFRecord shard.")
-flags.DEFINE_boolean("overwrite", False, "Replace --out if it exists.")
+define_output_flags("the rest of a file after a corrupt record", 20000)
 
 
 def main(argv) -> int:

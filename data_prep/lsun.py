@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from data_prep.common import fail, print_summary, progress  # noqa: E402
+from data_prep.common import define_output_flags, fail, print_summary, progress  # noqa: E402
 from lsgan_tf.data import lsun, records  # noqa: E402
 from lsgan_tf.data.images_io import ImageDecodeError  # noqa: E402
 
@@ -24,9 +24,7 @@ flags.DEFINE_string("out", None, "Output folder (created; must not exist unless 
 flags.DEFINE_integer("size", 112, "Output side in pixels (112: Table 1; 64: the DCGAN FID runs).")
 flags.DEFINE_boolean("crop", True, "Centre-crop to a square before resizing (false: the authors' stretch).")
 flags.DEFINE_integer("limit", 0, "Convert at most this many images (0: all).")
-flags.DEFINE_boolean("skip_corrupt", False, "Skip undecodable records instead of stopping.")
-flags.DEFINE_integer("records_per_shard", 10000, "Records per TFRecord shard.")
-flags.DEFINE_boolean("overwrite", False, "Replace --out if it exists.")
+define_output_flags("undecodable records", 10000)
 
 
 def main(argv) -> int:

@@ -67,15 +67,17 @@ def test_stretch_option_and_image_folder_source(lmdb_dir, tmp_path):
     np.testing.assert_array_equal(images[0], images[1])  # the same picture from WebP and PNG
 
 
+def run_train(*flags):
+    return subprocess.run([sys.executable, os.path.join(ROOT, "train.py"), "--dataset=lsun", *flags],
+                          capture_output=True, text=True, timeout=300, env=subprocess_env())
+
+
 def test_train_lsun_on_prepared_records(lmdb_dir, tmp_path):
     path, _ = lmdb_dir
     out = tmp_path / "lsun112"
     assert run_converter(f"--src={path}", f"--out={out}", "--size=112", "--skip_corrupt").returncode == 0
-    result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=lsun", f"--data_dir={out}", "--steps=2",
-         "--batch_size=2", "--z_dim=8", "--sample_every=2", f"--out_dir={tmp_path / 'run'}"],
-        capture_output=True, text=True, timeout=300, env=subprocess_env(),
-    )
+    result = run_train(f"--data_dir={out}", "--steps=2", "--batch_size=2", "--z_dim=8", "--sample_every=2",
+                       f"--out_dir={tmp_path / 'run'}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "step 2/2" in result.stdout
 
@@ -84,9 +86,5 @@ def test_size_mismatch_names_the_fix(lmdb_dir, tmp_path):
     path, _ = lmdb_dir
     out = tmp_path / "lsun48"
     assert run_converter(f"--src={path}", f"--out={out}", "--size=48", "--skip_corrupt").returncode == 0
-    result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=lsun", f"--data_dir={out}", "--steps=1",
-         f"--out_dir={tmp_path / 'run'}"],
-        capture_output=True, text=True, timeout=300, env=subprocess_env(),
-    )
+    result = run_train(f"--data_dir={out}", "--steps=1", f"--out_dir={tmp_path / 'run'}")
     assert result.returncode == 2 and "--size" in result.stderr
