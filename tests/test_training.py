@@ -237,3 +237,15 @@ def test_two_workers_train_together(tmp_path):
     assert json.load(open(tmp_path / "run" / "config.json"))["replicas"] == 2
     assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith("ckpt-3")
     assert not [name for name in os.listdir(tmp_path / "run") if name.startswith("worker_")]
+
+
+def test_sync_bn_builds_synchronized_batch_norm_layers():
+    import keras
+
+    from lsgan_tf.training import build_gan
+
+    for sync in (False, True):
+        model = build_gan(TrainConfig(steps=1, sync_bn=sync).resolve())
+        layers = [layer for layer in model.generator.layers + model.discriminator.layers
+                  if isinstance(layer, keras.layers.BatchNormalization)]
+        assert layers and all(layer.synchronized == sync for layer in layers)
