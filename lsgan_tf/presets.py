@@ -47,7 +47,7 @@ PRESETS: Dict[str, Preset] = {
     for preset in (
         Preset(
             dataset="digits", arch="digits", coding="-110", z_dim=100, lr=2e-4, steps=50_001,
-            notes="TPAMI 4.3.1, Table 5; times.shift set; 50,001 steps [code]; z size not given (DCGAN's 100).",
+            notes="TPAMI 4.3.1, Table 5; times.shift set; 50,001 steps and z size 100 from the authors' main.py.",
         ),
         Preset(
             dataset="digits_rotate", arch="digits", coding="-110", z_dim=100, lr=2e-4, steps=50_001,
