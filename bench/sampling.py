@@ -21,42 +21,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 
+from bench.common import layer_flops, matmul_rate  # noqa: E402
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py run to export (batch 1 and batch 64 TFLite).", required=True)
 flags.DEFINE_string("work", "/tmp/lsgan_sampling_bench", "Scratch folder for the exports.")
 flags.DEFINE_integer("repeats", 50, "Timed calls per row (after 5 warm-up calls).")
 flags.DEFINE_string("out", "bench/results/sampling.json", "Where to write the JSON results.")
-
-
-def generator_flops(generator) -> float:
-    """Multiply-adds x 2 per image of the Dense / Conv2D / Conv2DTranspose layers."""
-    import keras
-
-    flops = 0.0
-    for layer in generator.layers:
-        if isinstance(layer, keras.layers.Dense):
-            flops += 2.0 * layer.kernel.shape[0] * layer.kernel.shape[1]
-        elif isinstance(layer, keras.layers.Conv2DTranspose):
-            height, width = layer.input.shape[1:3]  # every input pixel scatters a full kernel
-            flops += 2.0 * height * width * np.prod(layer.kernel.shape)
-        elif isinstance(layer, keras.layers.Conv2D):
-            height, width = layer.output.shape[1:3]
-            flops += 2.0 * height * width * np.prod(layer.kernel.shape)
-    return flops
-
-
-def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
-    """Measured fp32 matmul FLOP/s of this machine (TensorFlow, all cores)."""
-    import tensorflow as tf
-
-    a = tf.random.normal((size, size))
-    b = tf.random.normal((size, size))
-    (a @ b).numpy()
-    started = time.perf_counter()
-    for _ in range(repeats):
-        c = a @ b
-    c.numpy()
-    return 2.0 * size**3 * repeats / (time.perf_counter() - started)
 
 
 def time_calls(call, repeats: int) -> float:
@@ -83,7 +54,7 @@ def main(argv) -> None:
     for batch in (1, 64):
         exports[batch] = os.path.join(FLAGS.work, f"batch{batch}")
         export_run(FLAGS.run_dir, exports[batch], tflite_batch=batch, quantize=["none", "float16", "dynamic"])
-    flops = generator_flops(generator)
+    flops = layer_flops(generator)
     rate = matmul_rate()
     rows = []
     rng = np.random.default_rng(0)

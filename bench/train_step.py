@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
+from bench.common import layer_flops, matmul_rate  # noqa: E402
+
 FLAGS = flags.FLAGS
 flags.DEFINE_list("archs", ["digits", "dcgan64", "mixture"], "Architectures (digits, dcgan64, cat128, scene112, mixture).")
 flags.DEFINE_integer("steps", 10, "Timed iterations per measurement (after 3 warm-up iterations).")
@@ -33,34 +35,6 @@ flags.DEFINE_string("out", "bench/results/train_step.json", "Where to write the 
 flags.DEFINE_string("worker", None, "Internal: run the TensorFlow measurements and print JSON.")
 
 PRESET_OF = {"digits": "digits", "dcgan64": "lsun64", "cat128": "cats", "scene112": "lsun", "mixture": "mixture"}
-
-
-def layer_flops(model) -> float:
-    """Forward FLOPs per example of the Dense / Conv2D / Conv2DTranspose layers of a model."""
-    import keras
-    import numpy as np
-
-    flops = 0.0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.Dense):
-            flops += 2.0 * np.prod(layer.kernel.shape)
-        elif isinstance(layer, keras.layers.Conv2DTranspose):
-            flops += 2.0 * np.prod(layer.input.shape[1:3]) * np.prod(layer.kernel.shape)
-        elif isinstance(layer, keras.layers.Conv2D):
-            flops += 2.0 * np.prod(layer.output.shape[1:3]) * np.prod(layer.kernel.shape)
-    return float(flops)
-
-
-def matmul_rate(size: int = 1024, repeats: int = 20) -> float:
-    import tensorflow as tf
-
-    a, b = tf.random.normal((size, size)), tf.random.normal((size, size))
-    (a @ b).numpy()
-    started = time.perf_counter()
-    for _ in range(repeats):
-        c = a @ b
-    c.numpy()
-    return 2.0 * size**3 * repeats / (time.perf_counter() - started)
 
 
 def tf_measurements(arch: str, steps: int) -> dict:
