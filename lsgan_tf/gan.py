@@ -13,6 +13,14 @@ norm in D sees separate statistics. The G update reuses the noise of the last D 
 authors' code feeds the same z to both updates of an iteration); with `d_steps > 1` every D
 update draws fresh noise and all of them use the same real batch (the batch `fit` delivers).
 
+The authors' iteration runs G's forward pass twice on that z, once for the D update and once
+for the G update. G's weights do not change in between and training-mode BN uses the batch's
+own statistics, so both passes give the same G(z): `train_step` runs it once, on G's tape, and
+uses it for both updates (a G forward pass less per iteration, with identical gradients). The
+only other effect of the second pass is a second update of G's BN moving averages with the
+same batch statistics; m * (m * avg + (1 - m) * x) + (1 - m) * x = m^2 * avg + (1 - m^2) * x,
+so the single pass updates them with momentum m^2 and they match the authors' values too.
+
 Under `tf.distribute` every replica's loss is scaled so that the sum of the replicas'
 gradients (what the optimizer applies) is the gradient of the loss over the global batch:
 mean-reduced terms are divided by the number of replicas, sum-reduced terms are not.
@@ -20,7 +28,8 @@ mean-reduced terms are divided by the number of replicas, sum-reduced terms are 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+import contextlib
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import keras
 import tensorflow as tf
@@ -48,6 +57,29 @@ NOISE_DISTRIBUTIONS = ("normal", "uniform")
 def default_gp_weight(loss: str, reduction: str = "mean") -> float:
     """The paper's penalty weight for a loss family and reduction (0 for families without one)."""
     return DEFAULT_GP_WEIGHTS.get((loss, reduction), 0.0)
+
+
+def _batch_norm_layers(network: keras.Model) -> Iterator[keras.layers.BatchNormalization]:
+    for layer in network.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            yield layer
+        elif isinstance(layer, keras.Model):
+            yield from _batch_norm_layers(layer)
+
+
+@contextlib.contextmanager
+def squared_batch_norm_momentum(network: keras.Model) -> Iterator[None]:
+    """Within this block (at trace time), every BN layer of `network` updates its moving
+    averages with momentum m^2: one call then does what two calls on the same batch do."""
+    norms = list(_batch_norm_layers(network))
+    momenta = [layer.momentum for layer in norms]
+    for layer, momentum in zip(norms, momenta):
+        layer.momentum = momentum**2
+    try:
+        yield
+    finally:
+        for layer, momentum in zip(norms, momenta):
+            layer.momentum = momentum
 
 
 @keras.saving.register_keras_serializable(package="lsgan_tf")
@@ -269,16 +301,24 @@ class GAN(keras.Model):
         variables = network.trainable_variables
         optimizer.apply(tape.gradient(loss, variables), variables)
 
-    def _discriminator_step(self, real, labels, z):
-        fake = self.generate(z, labels, training=True)
+    def _discriminator_update(self, real, fake, labels):
         with tf.GradientTape() as tape:
             loss = self._discriminator_loss(real, fake, labels)
         self._apply(self.d_optimizer, tape, loss, self.discriminator)
 
-    def _generator_step(self, labels, z):
-        with tf.GradientTape() as tape:
-            loss = self._generator_loss(self.generate(z, labels, training=True), labels)
-        self._apply(self.g_optimizer, tape, loss, self.generator)
+    def _discriminator_step(self, real, labels, z):
+        """A D update of its own (the first d_steps - 1 of an iteration)."""
+        self._discriminator_update(real, self.generate(z, labels, training=True), labels)
+
+    def _discriminator_and_generator_step(self, real, labels, z):
+        """The last D update, then the G update, from one G(z) kept on G's tape (module doc)."""
+        with tf.GradientTape() as g_tape:
+            with squared_batch_norm_momentum(self.generator):
+                fake = self.generate(z, labels, training=True)
+            with g_tape.stop_recording():
+                self._discriminator_update(real, tf.stop_gradient(fake), labels)
+            g_loss = self._generator_loss(fake, labels)
+        self._apply(self.g_optimizer, g_tape, g_loss, self.generator)
         if self.ema_generator is not None:
             self._update_ema()
 
@@ -302,10 +342,9 @@ class GAN(keras.Model):
         if self.simultaneous_updates:
             self._simultaneous_step(real, labels, self.sample_noise(batch_size))
         else:
-            for _ in range(self.d_steps):
-                z = self.sample_noise(batch_size)
-                self._discriminator_step(real, labels, z)
-            self._generator_step(labels, z)
+            for _ in range(self.d_steps - 1):
+                self._discriminator_step(real, labels, self.sample_noise(batch_size))
+            self._discriminator_and_generator_step(real, labels, self.sample_noise(batch_size))
         logs = {name: tracker.result() for name, tracker in self.trackers.items()}
         if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
             # Keras 3.15 reduces multi-worker logs with strategy.reduce("MEAN", v, axis=0), which
