@@ -44,6 +44,7 @@ flags.DEFINE_enum("strategy", "default", ["default", "mirrored", "multi_worker"]
 flags.DEFINE_boolean("sync_bn", False, "Batch-norm statistics over all replicas (Keras synchronized=True) instead of per replica.")
 flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"], "XLA for train_step; auto: off on CPU (measured slower), on with a GPU.")
 flags.DEFINE_integer("log_every", 100, "Progress line and TensorBoard scalars every N steps.")
+flags.DEFINE_integer("steps_per_execution", 0, "Training steps per compiled call (must divide the log, sample and checkpoint intervals). 0: automatic, up to 100 for the overhead-bound mixture MLPs, 1 for the image nets.")
 
 
 def main(argv) -> int:

@@ -4,6 +4,7 @@ before any work starts."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Optional
 
 from lsgan_tf import architectures, losses, presets
@@ -13,6 +14,10 @@ from lsgan_tf.gan import LOSS_FAMILIES, NOISE_DISTRIBUTIONS
 OPTIMIZERS = ("adam", "rmsprop")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 JIT_CHOICES = ("auto", "true", "false")
+# Architectures whose iteration costs about as much as Keras' per-step Python overhead (the
+# Gaussian-mixture MLPs: ~5 ms), so that running many steps per call pays (docs/PERFORMANCE.md).
+OVERHEAD_BOUND_ARCHITECTURES = ("mixture",)
+MAX_AUTO_STEPS_PER_EXECUTION = 100
 
 
 class ConfigError(ValueError):
@@ -49,6 +54,7 @@ class TrainConfig:
     sync_bn: bool = False
     jit_compile: str = "auto"
     log_every: int = 100
+    steps_per_execution: int = 0  # 0: automatic (see auto_steps_per_execution)
 
     @property
     def tfds_name(self) -> Optional[str]:
@@ -85,6 +91,8 @@ class TrainConfig:
             d_steps=chosen(self.d_steps, preset.d_steps),
         )
         resolved._check()
+        if not resolved.steps_per_execution:
+            resolved.steps_per_execution = resolved.auto_steps_per_execution()
         check_data(preset, resolved.data_dir, resolved.tfds_name)
         return resolved
 
@@ -103,9 +111,17 @@ class TrainConfig:
                 f"architectures are {sorted(architectures.CONDITIONAL_ARCHITECTURES)}, and only "
                 f"labelled datasets (hwdb) train them."
             )
-        for flag in ("steps", "batch_size", "d_steps", "sample_every", "checkpoint_every", "keep_checkpoints", "z_dim"):
+        for flag in ("steps", "batch_size", "d_steps", "sample_every", "checkpoint_every", "keep_checkpoints", "z_dim", "log_every"):
             if getattr(self, flag) < 1:
                 raise ConfigError(f"--{flag}: must be a positive integer, got {getattr(self, flag)}.")
+        if self.steps_per_execution < 0:
+            raise ConfigError(f"--steps_per_execution: must be >= 0 (0 = automatic), got {self.steps_per_execution}.")
+        for flag in ("log_every", "sample_every", "checkpoint_every"):
+            if self.steps_per_execution and getattr(self, flag) % self.steps_per_execution:
+                raise ConfigError(
+                    f"--steps_per_execution={self.steps_per_execution} must divide --{flag}={getattr(self, flag)} "
+                    f"(callbacks run between executions); use a divisor of it or 0 for automatic."
+                )
         if self.lr <= 0:
             raise ConfigError(f"--lr: must be positive, got {self.lr}.")
         if self.strategy not in STRATEGIES:
@@ -116,6 +132,16 @@ class TrainConfig:
             raise ConfigError(f"--jit_compile: expected one of {list(JIT_CHOICES)}, got {self.jit_compile!r}.")
         if self.ema and not 0.0 < self.ema_decay < 1.0:
             raise ConfigError(f"--ema_decay: must be in (0, 1), got {self.ema_decay}.")
+
+    def auto_steps_per_execution(self) -> int:
+        """Training steps per compiled call when --steps_per_execution=0: for overhead-bound
+        architectures the largest divisor of the log, sample and checkpoint intervals up to
+        100 (callbacks then still see every step they act on); 1 elsewhere, where a step's
+        compute dwarfs the per-call overhead and a long call would delay SIGTERM handling."""
+        if self.arch not in OVERHEAD_BOUND_ARCHITECTURES:
+            return 1
+        interval = math.gcd(self.log_every, self.sample_every, self.checkpoint_every)
+        return max(d for d in range(1, MAX_AUTO_STEPS_PER_EXECUTION + 1) if interval % d == 0)
 
     @property
     def preset(self) -> presets.Preset:

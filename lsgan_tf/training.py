@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import platform
 import signal
@@ -91,6 +92,7 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
         d_steps=config.d_steps,
         simultaneous_updates=preset.simultaneous_updates,
         jit_compile=resolve_jit_compile(config.jit_compile),
+        steps_per_execution=max(1, config.steps_per_execution),
     )
     return model
 
@@ -179,6 +181,8 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> Dict[str, 
     history: Dict[str, Any] = {}
     if remaining <= 0:
         return {"step": start_step, "metrics": history, "model": model}
+    # Every compiled call must end on a step the callbacks act on and run no step past --steps.
+    model.steps_per_execution = math.gcd(model.steps_per_execution, start_step, remaining)
 
     dataset = make_dataset(
         config.preset, batch_size=config.batch_size, data_dir=config.data_dir, conditional=config.conditional,

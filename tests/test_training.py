@@ -159,6 +159,40 @@ def test_every_preset_runs_two_steps(dataset, preset_data, tmp_path):
     assert (tmp_path / "run" / "checkpoints" / "checkpoint").exists()
 
 
+def test_steps_per_execution_trains_the_same_weights_and_keeps_every_callback_step(tmp_path):
+    """Ten mixture steps per compiled call: same weights as one step per call, and the
+    checkpoints and sample plots still land on their steps."""
+    mixture = dict(dataset="mixture", steps=40, batch_size=64, log_every=10, sample_every=20, checkpoint_every=20,
+                   keep_checkpoints=5, seed=2)
+    one = train(TrainConfig(out_dir=str(tmp_path / "one"), steps_per_execution=1, **mixture), **QUIET)
+    ten = train(TrainConfig(out_dir=str(tmp_path / "ten"), steps_per_execution=10, **mixture), **QUIET)
+    assert ten["model"].steps_per_execution == 10 and one["step"] == ten["step"] == 40
+    for a, b in zip(weights(one["model"]), weights(ten["model"])):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert sorted(os.listdir(tmp_path / "ten" / "samples")) == ["step_000020.png", "step_000040.png"]
+    assert tf.train.get_checkpoint_state(str(tmp_path / "ten" / "checkpoints")).all_model_checkpoint_paths[-2:] == [
+        str(tmp_path / "ten" / "checkpoints" / "ckpt-20"), str(tmp_path / "ten" / "checkpoints" / "ckpt-40")]
+
+
+def test_steps_per_execution_shrinks_to_fit_a_resumed_run(tmp_path):
+    """A run resumed at step 30 of 40 with 20 steps per call runs 10 per call, not 20 past the end."""
+    mixture = dict(dataset="mixture", batch_size=64, log_every=10, sample_every=10, checkpoint_every=10, seed=2,
+                   out_dir=str(tmp_path / "run"))
+    train(TrainConfig(steps=30, steps_per_execution=10, **mixture), **QUIET)
+    resumed = train(TrainConfig(steps=40, steps_per_execution=20, **dict(mixture, checkpoint_every=20, log_every=20,
+                                                                          sample_every=20)), **QUIET)
+    assert resumed["step"] == 40 and resumed["model"].steps_per_execution == 10
+
+
+def test_automatic_steps_per_execution():
+    assert TrainConfig(dataset="mixture").resolve().steps_per_execution == 100
+    assert TrainConfig(dataset="mixture", log_every=30, sample_every=60, checkpoint_every=90).resolve().steps_per_execution == 30
+    assert TrainConfig(dataset="mixture", log_every=7).resolve().steps_per_execution == 1
+    assert TrainConfig(dataset="digits").resolve().steps_per_execution == 1
+    with pytest.raises(ConfigError, match="--steps_per_execution=3 must divide --log_every=100"):
+        TrainConfig(dataset="mixture", steps_per_execution=3).resolve()
+
+
 @pytest.mark.parametrize(
     "flags,message",
     [
