@@ -1,6 +1,12 @@
 """The PyTorch reference a user would pick instead: the same networks (layer shapes, BN, LReLU
-0.2, tanh/sigmoid outputs), the same LSGAN iteration (one D step on separate real and fake
-calls, one G step with the same z), Adam(2e-4, 0.5), on the CPU.
+0.2, tanh/sigmoid outputs, the conditional hwdb label maps), the same LSGAN iteration (one D
+step on separate real and fake calls, one G step with the same z; the mixture's simultaneous
+update), Adam(2e-4, 0.5), on the CPU. Two ways to write the image-net iteration:
+
+- `authors`: G(z) under no_grad for the D step, then G(z) again for the G step (the authors'
+  TF1 code, which runs the generator twice);
+- `reuse`: G(z) once, detached for the D step and reused for the G step (the PyTorch DCGAN
+  example's way, the same algorithmic work as lsgan_tf).
 
   .venv/bin/python bench/torch_reference.py --archs=digits,mixture --steps=10   # prints JSON
 
@@ -33,6 +39,7 @@ SPECS = {
                                                        (128, 3, 2, 1), (64, 3, 2, 1)], out=(3, 3, 1, 0), act="tanh",
                      convs=[(64, 5, False), (128, 5, True), (256, 5, True), (512, 5, True)], dense=[],
                      image=(3, 112, 112), batch=64),
+    "hwdb": dict(z=1024, classes=3740, label_dim=256, image=(1, 28, 28), batch=64),
 }
 
 
@@ -79,6 +86,43 @@ class Discriminator(nn.Module):
         return self.body(x)
 
 
+class ConditionalGenerator(nn.Module):
+    """concat[z, Wy] -> FC(128*7*7) BN ReLU -> TCONV(K5,S2,128) BN ReLU -> TCONV(K5,S2,1) sigmoid."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.label_map = nn.Embedding(spec["classes"], spec["label_dim"])
+        self.fc = nn.Sequential(nn.Linear(spec["z"] + spec["label_dim"], 128 * 7 * 7), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU())
+        self.body = nn.Sequential(nn.ConvTranspose2d(128, 128, 5, 2, 2, 1), nn.BatchNorm2d(128), nn.ReLU(),
+                                  nn.ConvTranspose2d(128, 1, 5, 2, 2, 1), nn.Sigmoid())
+
+    def forward(self, z, labels):
+        return self.body(self.fc(torch.cat([z, self.label_map(labels)], 1)).view(-1, 128, 7, 7))
+
+
+class ConditionalDiscriminator(nn.Module):
+    """The label vector concatenated to the image and to every hidden layer, as lsgan_tf's hwdb D."""
+
+    def __init__(self, spec):
+        super().__init__()
+        k = spec["label_dim"]
+        self.label_map = nn.Embedding(spec["classes"], k)
+        self.conv1 = nn.Sequential(nn.Conv2d(1 + k, 1 + k, 5, 2, 2), nn.LeakyReLU(0.2))
+        self.conv2 = nn.Sequential(nn.Conv2d(1 + 2 * k, 320, 5, 2, 2), nn.BatchNorm2d(320), nn.LeakyReLU(0.2))
+        self.fc = nn.Sequential(nn.Linear(320 * 7 * 7 + k, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2))
+        self.out = nn.Linear(1024 + k, 1)
+
+    def forward(self, x, labels):
+        y = self.label_map(labels)
+
+        def tiled(h):
+            return torch.cat([h, y[:, :, None, None].expand(-1, -1, h.shape[2], h.shape[3])], 1)
+
+        h = self.conv2(tiled(self.conv1(tiled(x))))
+        h = self.fc(torch.cat([h.flatten(1), y], 1))
+        return self.out(torch.cat([h, y], 1))
+
+
 class Mixture(nn.Module):
     def __init__(self, inputs, outputs):
         super().__init__()
@@ -89,45 +133,69 @@ class Mixture(nn.Module):
 
 
 def build(arch):
+    """(G, D, z_dim, image shape, batch, number of classes or None) of an architecture."""
     if arch == "mixture":
-        return Mixture(256, 2), Mixture(2, 1), 256, (2,), 512
+        return Mixture(256, 2), Mixture(2, 1), 256, (2,), 512, None
     spec = SPECS[arch]
-    return Generator(spec), Discriminator(spec), spec["z"], spec["image"], spec["batch"]
+    if arch == "hwdb":
+        return ConditionalGenerator(spec), ConditionalDiscriminator(spec), spec["z"], spec["image"], spec["batch"], spec["classes"]
+    return Generator(spec), Discriminator(spec), spec["z"], spec["image"], spec["batch"], None
 
 
-def images_per_second(arch: str, steps: int) -> float:
-    """A full LSGAN (-110) iteration per step; images/s after 3 warm-up iterations."""
-    generator, discriminator, z_dim, shape, batch = build(arch)
+def images_per_second(arch: str, steps: int, iteration_kind: str) -> float:
+    """A full LSGAN (-110) iteration per step, written the `iteration_kind` way (module doc);
+    images/s after 3 warm-up iterations."""
+    generator, discriminator, z_dim, shape, batch, classes = build(arch)
     d_optimizer = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
     g_optimizer = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
     real = torch.rand(batch, *shape) * 2 - 1
+    labels = torch.randint(0, classes, (batch,)) if classes else None
+    conditioned = (lambda *args: args + (labels,)) if classes else (lambda *args: args)  # noqa: E731
+    G = lambda z: generator(*conditioned(z))  # noqa: E731
+    D = lambda x: discriminator(*conditioned(x))  # noqa: E731
 
-    def iteration():
-        z = torch.randn(batch, z_dim)
-        with torch.no_grad():
-            fake = generator(z)
-        d_loss = 0.5 * ((discriminator(real) - 1) ** 2).mean() + 0.5 * ((discriminator(fake) + 1) ** 2).mean()
-        d_optimizer.zero_grad(set_to_none=True)
-        d_loss.backward()
-        d_optimizer.step()
-        g_loss = 0.5 * (discriminator(generator(z)) ** 2).mean()
-        g_optimizer.zero_grad(set_to_none=True)
-        g_loss.backward()
+    def d_loss_of(fake):
+        return 0.5 * ((D(real) - 1) ** 2).mean() + 0.5 * ((D(fake) + 1) ** 2).mean()
+
+    def step(optimizer, loss):
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    def simultaneous(z):  # the mixture script: both gradients from one forward pass
+        fake = G(z)
+        d_loss, g_loss = d_loss_of(fake.detach()), 0.5 * (D(fake) ** 2).mean()
+        g_grads = torch.autograd.grad(g_loss, list(generator.parameters()))
+        step(d_optimizer, d_loss)
+        for parameter, grad in zip(generator.parameters(), g_grads):
+            parameter.grad = grad
         g_optimizer.step()
-        return g_loss.item()
 
+    def authors(z):
+        with torch.no_grad():
+            fake = G(z)
+        step(d_optimizer, d_loss_of(fake))
+        step(g_optimizer, 0.5 * (D(G(z)) ** 2).mean())
+
+    def reuse(z):
+        fake = G(z)
+        step(d_optimizer, d_loss_of(fake.detach()))
+        step(g_optimizer, 0.5 * (D(fake) ** 2).mean())
+
+    iteration = simultaneous if arch == "mixture" else {"authors": authors, "reuse": reuse}[iteration_kind]
     for _ in range(3):
-        iteration()
+        iteration(torch.randn(batch, z_dim))
     started = time.perf_counter()
     for _ in range(steps):
-        iteration()
+        iteration(torch.randn(batch, z_dim))
     return steps * batch / (time.perf_counter() - started)
 
 
 def main() -> None:
     archs = sys.argv[sys.argv.index("--archs") + 1].split(",") if "--archs" in sys.argv else ["digits"]
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 10
-    print(json.dumps({arch: images_per_second(arch, steps) for arch in archs}))
+    print(json.dumps({arch: {kind: images_per_second(arch, steps, kind) for kind in ("authors", "reuse")}
+                      for arch in archs}))
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def layer_table(model, layer_type):
     return [
         (layer.filters, layer.kernel_size[0], layer.strides[0])
         for layer in model.layers
-        if type(layer) is layer_type
+        if isinstance(layer, layer_type)
     ]
 
 
