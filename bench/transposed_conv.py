@@ -1,6 +1,6 @@
 """Forward and forward+backward time of one transposed conv: TensorFlow's Conv2DTranspose
 (Conv2DBackpropInput) against lsgan_tf's MatmulConv2DTranspose, at the Table 5 generator's
-shapes and batch 64.
+stride-2 shapes and a Table 1 stride-1 shape, batch 64.
 
   .venv/bin/python bench/transposed_conv.py --repeats=15     # prints a table, writes JSON
 """
@@ -20,8 +20,9 @@ FLAGS = flags.FLAGS
 flags.DEFINE_integer("repeats", 15, "Timed calls per row (after one warm-up call).")
 flags.DEFINE_string("out", "bench/results/transposed_conv.json", "Where to write the JSON results.")
 
-# (input size, C_in, C_out, kernel, output_padding) of the digits generator's two big layers.
-SHAPES = [(4, 512, 256, 3, 0), (7, 256, 128, 3, None)]
+# (input size, C_in, C_out, kernel, stride, output_padding): the digits generator's two big
+# layers and the scene112 generator's 14x14 stride-1 layer.
+SHAPES = [(4, 512, 256, 3, 2, 0), (7, 256, 128, 3, 2, None), (14, 256, 256, 3, 1, None)]
 
 
 def milliseconds(function, repeats: int) -> float:
@@ -41,11 +42,11 @@ def main(argv) -> None:
     from lsgan_tf.architectures.transposed_conv import MatmulConv2DTranspose
 
     rows = []
-    for size, c_in, c_out, kernel, output_padding in SHAPES:
+    for size, c_in, c_out, kernel, stride, output_padding in SHAPES:
         x = tf.random.normal((64, size, size, c_in))
-        row = {"shape": f"{size}x{size}x{c_in} -> {c_out}, K{kernel} S2"}
+        row = {"shape": f"{size}x{size}x{c_in} -> {c_out}, K{kernel} S{stride}"}
         for name, layer_class in (("keras", keras.layers.Conv2DTranspose), ("matmul", MatmulConv2DTranspose)):
-            layer = layer_class(c_out, kernel, strides=2, padding="same", output_padding=output_padding)
+            layer = layer_class(c_out, kernel, strides=stride, padding="same", output_padding=output_padding)
             layer.build(x.shape)
             forward = tf.function(lambda: layer(x))
 

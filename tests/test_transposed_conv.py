@@ -9,9 +9,10 @@ from lsgan_tf.architectures.transposed_conv import MatmulConv2DTranspose
 
 # (input size, C_in, C_out, kernel, stride, output_padding): every shape the papers' generators
 # use (Table 5's 4 -> 7, 3x3 and 5x5 doubling, Table 1's stride 1) and odd cases (even kernel,
-# kernel smaller than the stride, odd input).
+# kernel smaller than the stride, odd input, an even kernel at stride 1).
 CASES = [(4, 8, 5, 3, 2, 0), (7, 6, 4, 3, 2, None), (4, 8, 5, 5, 2, None), (7, 3, 4, 3, 1, None),
-         (5, 3, 2, 5, 2, None), (4, 3, 2, 4, 2, None), (4, 3, 2, 1, 2, None), (3, 2, 3, 2, 3, None)]
+         (5, 3, 2, 5, 2, None), (4, 3, 2, 4, 2, None), (4, 3, 2, 1, 2, None), (3, 2, 3, 2, 3, None),
+         (5, 3, 2, 2, 1, None)]
 
 
 @pytest.mark.parametrize("size,c_in,c_out,kernel,stride,output_padding", CASES)

@@ -6,7 +6,9 @@ backward passes are a strided `Conv2D` and `Conv2DBackpropFilter`, which are fas
 keeps Keras' `Conv2DTranspose` weights, config and backward pass and replaces the forward
 pass: every input pixel times the kernel is one matmul row, (B*H*W, C_in) @ (C_in, K*K*C_out),
 and each kernel tap adds its slice to one stride phase of the output (the output rows
-s*m + r of phase r), so no FLOP is spent on the zeros a dilated input would hold.
+s*m + r of phase r), so no FLOP is spent on the zeros a dilated input would hold. At stride 1
+with an odd kernel the transposed conv is a plain SAME conv with the kernel flipped, which
+TensorFlow's Conv2D runs faster still (1.6-1.9x the matmul path at Table 1's 14x14 and 28x28).
 """
 
 from __future__ import annotations
@@ -62,9 +64,19 @@ def transposed_conv_by_matmul(x, kernel, strides: Sequence[int], output_size: Se
     return output[:, :out_h, :out_w, :]
 
 
+def transposed_conv_forward(x, kernel, strides: Sequence[int], output_size: Sequence[int]):
+    """The fastest exact forward pass for the shape: a flipped-kernel Conv2D at stride 1 with an
+    odd kernel (where SAME output size = input size), the matmul formulation otherwise."""
+    k_h, k_w = kernel.shape[:2]
+    if tuple(strides) == (1, 1) and k_h % 2 and k_w % 2 and tuple(output_size) == tuple(x.shape[1:3]):
+        flipped = tf.transpose(tf.reverse(kernel, axis=[0, 1]), (0, 1, 3, 2))
+        return tf.nn.conv2d(x, flipped, 1, "SAME")
+    return transposed_conv_by_matmul(x, kernel, strides, output_size)
+
+
 @keras.saving.register_keras_serializable(package="lsgan_tf")
 class MatmulConv2DTranspose(layers.Conv2DTranspose):
-    """Keras' Conv2DTranspose (same weights, config and gradients) with the matmul forward pass.
+    """Keras' Conv2DTranspose (same weights, config and gradients) with a faster forward pass.
 
     Supports what the papers' generators use: channels_last, padding="same", no dilation.
     """
@@ -89,7 +101,7 @@ class MatmulConv2DTranspose(layers.Conv2DTranspose):
                 )
                 return dx, dkernel
 
-            return transposed_conv_by_matmul(x, kernel, strides, output_size), gradient
+            return transposed_conv_forward(x, kernel, strides, output_size), gradient
 
         outputs = transposed_conv(inputs, tf.identity(self.kernel))  # a read, not the variable
         if self.use_bias:
