@@ -47,6 +47,7 @@ def tf_measurements(arch: str, steps: int, modes) -> dict:
     import tensorflow as tf
 
     from lsgan_tf.data.datasets import make_dataset
+    from lsgan_tf.data.pipeline import without_autotune
     from lsgan_tf.training import TrainConfig, build_gan
 
     results = {}
@@ -65,7 +66,7 @@ def tf_measurements(arch: str, steps: int, modes) -> dict:
             data = tf.random.uniform((batch,) + tuple(config.preset.image_shape), -1, 1)
             if config.conditional:
                 data = (data, tf.random.uniform((batch,), 0, 3740, dtype=tf.int32))
-        dataset = tf.data.Dataset.from_tensors(data).repeat()
+        dataset = without_autotune(tf.data.Dataset.from_tensors(data).repeat())  # as train.py's pipelines
         calls = -(-steps // model.steps_per_execution)  # whole compiled calls of steps_per_execution steps
         model.fit(dataset, steps_per_epoch=3 * model.steps_per_execution, epochs=1, verbose=0)
         started = time.perf_counter()
@@ -118,7 +119,7 @@ def main(argv) -> None:
     os.makedirs(os.path.dirname(FLAGS.out), exist_ok=True)
     with open(FLAGS.out, "w") as handle:
         json.dump({"command": " ".join(sys.argv), "matmul_gflops": matmul / 1e9, "rounds": FLAGS.rounds,
-                   "steps": FLAGS.steps, "modes": FLAGS.modes, "rows": rows}, handle, indent=2)
+                   "steps": FLAGS.steps, "modes": FLAGS.modes, "rows": rows, "raw_rounds": rounds}, handle, indent=2)
 
 
 if __name__ == "__main__":

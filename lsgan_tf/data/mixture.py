@@ -8,6 +8,8 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
+from lsgan_tf.data.pipeline import without_autotune
+
 N_MIXTURE = 9
 RADIUS = 1.0
 STD = 0.01
@@ -45,4 +47,5 @@ def mixture_dataset(
         noise = tf.random.stateless_normal([batch_size, 2], noise_seed, stddev=std)
         return tf.gather(centers, index) + noise
 
-    return tf.data.Dataset.counter().map(sample, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    dataset = tf.data.Dataset.counter().map(sample, num_parallel_calls=tf.data.AUTOTUNE)
+    return without_autotune(dataset.prefetch(tf.data.AUTOTUNE))

@@ -16,6 +16,21 @@ def scale_pixels(images, pixel_range: PixelRange = (-1.0, 1.0)):
     return tf.cast(images, tf.float32) * ((hi - lo) / 255.0) + lo
 
 
+def without_autotune(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """The dataset with tf.data's autotuning off (AUTOTUNE parallelism then means one call per
+    core, AUTOTUNE prefetch a fixed buffer).
+
+    Measured on the 2-core development machine (docs/PERFORMANCE.md): with autotuning on, a
+    `fit` process lands, at random and for its whole life, in a mode where training keeps only
+    one core busy (digits Table 5: 94 instead of 180 img/s in 4 of 6 runs; a hand-written loop
+    over the same train_step never does). With it off, 16 of 16 runs used both cores. Every
+    reader still delivers tens of times what training consumes (bench/pipeline.py).
+    """
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
+
+
 def finalize(
     dataset: tf.data.Dataset,
     batch_size: int,
@@ -26,7 +41,8 @@ def finalize(
     cache: bool = False,
     input_context: Optional[tf.distribute.InputContext] = None,
 ) -> tf.data.Dataset:
-    """Shards for `input_context`, then [cache], shuffle, [repeat], batch (drop remainder), prefetch.
+    """Shards for `input_context`, then [cache], shuffle, [repeat], batch (drop remainder),
+    prefetch, with autotuning off (`without_autotune`).
 
     `batch_size` is the global batch. With an input context (from
     `strategy.distribute_datasets_from_function`) each worker reads its own shard and
@@ -44,7 +60,7 @@ def finalize(
     if repeat:
         dataset = dataset.repeat()
     dataset = dataset.batch(batch_size, drop_remainder=True)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    return without_autotune(dataset.prefetch(tf.data.AUTOTUNE))
 
 
 def from_arrays(
