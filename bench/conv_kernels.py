@@ -2,7 +2,8 @@
 PyTorch's forward and forward+backward, at the dcgan64 discriminator's 5x5 stride-2 convs,
 batch 64: where lsgan_tf's remaining gap to PyTorch on the conv-heavy nets sits.
 
-  .venv/bin/python bench/conv_kernels.py      # prints one line per layer (ms per call)
+  .venv/bin/python -m pip install -r requirements-bench.txt     # torch==2.13.0 (CPU build)
+  .venv/bin/python bench/conv_kernels.py                        # one line per layer (ms per call)
 """
 
 from __future__ import annotations
