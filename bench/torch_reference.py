@@ -182,7 +182,7 @@ def images_per_second(arch: str, steps: int, iteration_kind: str) -> float:
         step(d_optimizer, d_loss_of(fake.detach()))
         step(g_optimizer, 0.5 * (D(fake) ** 2).mean())
 
-    iteration = simultaneous if arch == "mixture" else {"authors": authors, "reuse": reuse}[iteration_kind]
+    iteration = {"authors": authors, "reuse": reuse, "simultaneous": simultaneous}[iteration_kind]
     for _ in range(3):
         iteration(torch.randn(batch, z_dim))
     started = time.perf_counter()
@@ -191,11 +191,19 @@ def images_per_second(arch: str, steps: int, iteration_kind: str) -> float:
     return steps * batch / (time.perf_counter() - started)
 
 
+def rates(arch: str, steps: int) -> dict:
+    """images/s of the `authors` and `reuse` iterations; the mixture's simultaneous update is
+    both (it computes G(z) once), so it is measured once and reported under both names."""
+    if arch == "mixture":
+        rate = images_per_second(arch, steps, "simultaneous")
+        return {"authors": rate, "reuse": rate}
+    return {kind: images_per_second(arch, steps, kind) for kind in ("authors", "reuse")}
+
+
 def main() -> None:
     archs = sys.argv[sys.argv.index("--archs") + 1].split(",") if "--archs" in sys.argv else ["digits"]
     steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 10
-    print(json.dumps({arch: {kind: images_per_second(arch, steps, kind) for kind in ("authors", "reuse")}
-                      for arch in archs}))
+    print(json.dumps({arch: rates(arch, steps) for arch in archs}))
 
 
 if __name__ == "__main__":
