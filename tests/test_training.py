@@ -184,6 +184,15 @@ def test_steps_per_execution_shrinks_to_fit_a_resumed_run(tmp_path):
     assert resumed["step"] == 40 and resumed["model"].steps_per_execution == 10
 
 
+@pytest.mark.parametrize("dataset", ["digits", "mixture"])
+def test_training_pipelines_run_without_tf_data_autotuning(dataset):
+    """Autotuning left fit on one core in most processes (docs/PERFORMANCE.md)."""
+    from lsgan_tf.data.datasets import make_dataset
+
+    pipeline = make_dataset(presets.get(dataset), batch_size=8, seed=0)
+    assert pipeline.options().autotune.enabled is False
+
+
 def test_automatic_steps_per_execution():
     assert TrainConfig(dataset="mixture").resolve().steps_per_execution == 100
     assert TrainConfig(dataset="mixture", log_every=30, sample_every=60, checkpoint_every=90).resolve().steps_per_execution == 30

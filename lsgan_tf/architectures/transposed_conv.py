@@ -93,7 +93,7 @@ class MatmulConv2DTranspose(layers.Conv2DTranspose):
         @tf.custom_gradient
         def transposed_conv(x, kernel):
             def gradient(upstream):
-                # TensorFlow's own gradients of Conv2DBackpropInput (fast kernels on every device).
+                # TensorFlow's own gradients of Conv2DBackpropInput (fast CPU kernels, bench/transposed_conv.py).
                 dx = tf.nn.conv2d(upstream, kernel, strides, "SAME")
                 dkernel = tf.raw_ops.Conv2DBackpropFilter(
                     input=upstream, filter_sizes=tf.shape(kernel), out_backprop=x,
