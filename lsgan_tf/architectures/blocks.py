@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 import keras
 from keras import layers, ops
 
-from lsgan_tf.architectures.transposed_conv import MatmulConv2DTranspose
+from lsgan_tf.architectures.fast_conv import FastConv2D, FastConv2DTranspose
 
 LEAKY_RELU_SLOPE = 0.2
 BN_MOMENTUM = 0.9
@@ -74,8 +74,11 @@ def dense_block(x, units: int, *, norm: bool, act: Optional[str], name: str, ini
 
 
 def conv_block(x, filters: int, kernel: int, stride: int, *, norm: bool, act: Optional[str], name: str):
-    """CONV(K, S, O) with same padding [-> BN] [-> activation], TruncatedNormal(0.02) kernel."""
-    x = layers.Conv2D(
+    """CONV(K, S, O) with same padding [-> BN] [-> activation], TruncatedNormal(0.02) kernel.
+
+    The layer is Keras' Conv2D with a faster input gradient (fast_conv.py).
+    """
+    x = FastConv2D(
         filters,
         kernel,
         strides=stride,
@@ -101,9 +104,9 @@ def deconv_block(
     """TCONV(K, S, O) with same padding [-> BN] [-> activation], RandomNormal(0.02) kernel.
 
     `output_padding=0` with stride 2 and kernel 3 maps 4x4 to 7x7 (Table 5's generator). The
-    layer is Keras' Conv2DTranspose with a faster forward pass (transposed_conv.py).
+    layer is Keras' Conv2DTranspose with a faster forward pass (fast_conv.py).
     """
-    x = MatmulConv2DTranspose(
+    x = FastConv2DTranspose(
         filters,
         kernel,
         strides=stride,
