@@ -4,8 +4,9 @@ before any work starts."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
-from typing import Optional
+from typing import Any, Dict, Optional, Sequence
 
 from lsgan_tf import architectures, losses, presets
 from lsgan_tf.data.datasets import DataError, check_data, preset_for_tfds
@@ -18,6 +19,9 @@ JIT_CHOICES = ("auto", "true", "false")
 # Gaussian-mixture MLPs: ~5 ms), so that running many steps per call pays (docs/PERFORMANCE.md).
 OVERHEAD_BOUND_ARCHITECTURES = ("mixture",)
 MAX_AUTO_STEPS_PER_EXECUTION = 100
+# Architecture options with flags of their own (--z_dim) or set from the data (num_classes).
+RESERVED_ARCH_OPTIONS = ("z_dim", "num_classes")
+BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
 
 
 class ConfigError(ValueError):
@@ -55,6 +59,7 @@ class TrainConfig:
     jit_compile: str = "auto"
     log_every: int = 100
     steps_per_execution: int = 0  # 0: automatic (see auto_steps_per_execution)
+    arch_option: Sequence[str] = ()  # NAME=VALUE keyword options of the architecture function
 
     @property
     def tfds_name(self) -> Optional[str]:
@@ -132,6 +137,32 @@ class TrainConfig:
             raise ConfigError(f"--jit_compile: expected one of {list(JIT_CHOICES)}, got {self.jit_compile!r}.")
         if self.ema and not 0.0 < self.ema_decay < 1.0:
             raise ConfigError(f"--ema_decay: must be in (0, 1), got {self.ema_decay}.")
+        self.arch_options()
+
+    def arch_options(self) -> Dict[str, Any]:
+        """--arch_option=NAME=VALUE flags as keyword options of the architecture's function
+        (e.g. digits' kernel_size=5, fc_norm=flat, d_fc_norm=false), each value converted to
+        the type of that option's default; a ConfigError names a bad or unknown one."""
+        parameters = inspect.signature(architectures.ARCHITECTURES[self.arch]).parameters
+        known = sorted(name for name in parameters if name not in RESERVED_ARCH_OPTIONS)
+        options = {}
+        for spec in self.arch_option:
+            name, separator, text = spec.partition("=")
+            if not separator or name not in known:
+                raise ConfigError(
+                    f"--arch_option={spec}: expected NAME=VALUE with NAME one of {known} (the options of --arch={self.arch})."
+                )
+            default = parameters[name].default
+            try:
+                if isinstance(default, bool):
+                    options[name] = BOOLEAN_WORDS[text.lower()]
+                else:
+                    options[name] = type(default)(text) if default is not None else text
+            except (KeyError, ValueError):
+                raise ConfigError(
+                    f"--arch_option={spec}: {name} takes a value of type {type(default).__name__} (default {default!r})."
+                ) from None
+        return options
 
     def auto_steps_per_execution(self) -> int:
         """Training steps per compiled call when --steps_per_execution=0: for overhead-bound

@@ -72,11 +72,14 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
     `num_classes` sizes a conditional generator's label map."""
     preset = config.preset
     keras.utils.set_random_seed(config.seed)
-    options = dict(preset.arch_options)
+    options = {**dict(preset.arch_options), **config.arch_options()}
     if config.conditional and num_classes is not None:
         options["num_classes"] = num_classes
     with synchronized_batch_norm(config.sync_bn):
-        generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
+        try:
+            generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
+        except ValueError as error:  # an option value the architecture rejects (e.g. variant)
+            raise ConfigError(f"--arch_option: {error}") from None
     model_class = ConditionalGAN if config.conditional else GAN
     model = model_class(generator, discriminator, seed=config.seed, noise=config.noise)
     if config.ema:

@@ -116,6 +116,13 @@ def test_stability_variants_remove_batchnorm(name):
     assert count_bn(g_none) == 0 and count_bn(d_none) == 0
 
 
+def test_digits_option_drops_only_the_batchnorm_of_d_fc_layer():
+    _, discriminator = architectures.build("digits", d_fc_norm=False)
+    names = [layer.name for layer in discriminator.layers]
+    assert "d_fc1" in names and "d_fc1_bn" not in names and "d_conv2_bn" in names
+    assert discriminator.output_shape == architectures.build("digits")[1].output_shape
+
+
 @pytest.mark.parametrize("name,base,channels", [("cat128", 8 * 8 * 512, 512), ("digits", 4 * 4 * 512, 512)])
 def test_authors_code_options(name, base, channels):
     generator, _ = architectures.build(name, kernel_size=5, fc_norm="flat")

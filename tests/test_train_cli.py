@@ -47,6 +47,9 @@ def test_short_default_run_writes_checkpoint_grid_and_config(tmp_path):
         (["--steps=0"], "--steps"),
         (["--dataset=digits", "--conditional"], "--conditional"),
         (["--dataset=lsun"], "data_dir"),
+        (["--arch_option=depth=3"], "--arch_option=depth=3: expected NAME=VALUE with NAME one of"),
+        (["--arch_option=d_fc_norm=maybe"], "d_fc_norm takes a value of type bool"),
+        (["--arch_option=variant=no_bn"], "--arch_option: Unknown stability variant"),
     ],
 )
 def test_bad_flags_exit_nonzero_with_the_flag_named(tmp_path, flags, message):

@@ -292,3 +292,22 @@ def test_sync_bn_builds_synchronized_batch_norm_layers():
         layers = [layer for layer in model.generator.layers + model.discriminator.layers
                   if isinstance(layer, keras.layers.BatchNormalization)]
         assert layers and all(layer.synchronized == sync for layer in layers)
+
+
+def test_arch_options_are_typed_and_reach_the_built_and_restored_model(tmp_path):
+    from lsgan_tf.runs import restore_model
+    from lsgan_tf.training import build_gan
+
+    config = TrainConfig(arch_option=["kernel_size=5", "fc_norm=flat", "d_fc_norm=false"]).resolve()
+    assert config.arch_options() == {"kernel_size": 5, "fc_norm": "flat", "d_fc_norm": False}
+    model = build_gan(config)
+    assert model.generator.get_layer("g_tconv1").kernel.shape[:2] == (5, 5)
+    assert "d_fc1_bn" not in [layer.name for layer in model.discriminator.layers]
+    out = tmp_path / "run"
+    train(TrainConfig(steps=2, out_dir=str(out), arch_option=["d_fc_norm=false"], **SMALL), **QUIET)
+    restored, _, _ = restore_model(str(out))
+    assert "d_fc1_bn" not in [layer.name for layer in restored.discriminator.layers]
+    with pytest.raises(ConfigError, match="--arch_option=z_dim=3: expected NAME=VALUE"):
+        TrainConfig(arch_option=["z_dim=3"]).resolve()
+    with pytest.raises(ConfigError, match="kernel_size takes a value of type int"):
+        TrainConfig(arch_option=["kernel_size=five"]).resolve()

@@ -83,12 +83,14 @@ def conv_discriminator(
     convs: Sequence[Conv],
     dense_units: Sequence[int] = (),
     batchnorm: bool = True,
+    dense_norm: bool = True,
     name: str = "discriminator",
 ) -> keras.Model:
     """image -> CONVs [BN] LReLU -> flatten -> FC [BN] LReLU ... -> FC(1) raw score (no sigmoid).
 
     `batchnorm=False` removes every BN (the BN_GD stability variant); a layer's own `norm`
-    flag removes it there only (DCGAN's first conv).
+    flag removes it there only (DCGAN's first conv); `dense_norm=False` removes it from the
+    hidden FC layers only.
     """
     image = keras.Input(shape=image_shape, name="images")
     x = image
@@ -99,6 +101,6 @@ def conv_discriminator(
         )
     x = layers.Flatten(name="d_flatten")(x)
     for index, units in enumerate(dense_units, start=1):
-        x = dense_block(x, units, norm=batchnorm, act="lrelu", name=f"d_fc{index}")
+        x = dense_block(x, units, norm=batchnorm and dense_norm, act="lrelu", name=f"d_fc{index}")
     score = dense_block(x, 1, norm=False, act=None, name="d_out")
     return keras.Model(image, score, name=name)

@@ -39,11 +39,19 @@ def _dcgan_discriminator(image_shape, filters, kernel: int, batchnorm: bool, nam
 
 
 def digits(
-    z_dim: int = 100, variant: str = "standard", kernel_size: int = 3, fc_norm: str = "spatial"
+    z_dim: int = 100,
+    variant: str = "standard",
+    kernel_size: int = 3,
+    fc_norm: str = "spatial",
+    d_fc_norm: bool = True,
 ) -> Pair:
     """Table 5: G FC(8192) -> TCONV(K3,S2) 256 [7], 128 [14], 1 [28] tanh; LeNet-like D.
 
     The authors' code (small_variance_datasets/arch.py) uses kernel_size=5 and fc_norm="flat".
+    `d_fc_norm=False` drops the BN of D's FC(500) layer (not in the paper): over a fake batch
+    whose images are nearly identical, that BN divides by a near-zero variance, so a collapsed
+    G gets no useful gradient; without it the net draws digits within 1,000 steps (the demo
+    run, docs/RESULTS.md).
     """
     g_bn, d_bn = _variant_batchnorm(variant)
     generator = conv_generator(
@@ -60,6 +68,7 @@ def digits(
         convs=[Conv(20, 5, 2, norm=False), Conv(50, 5, 2)],
         dense_units=[500],
         batchnorm=d_bn,
+        dense_norm=d_fc_norm,
         name="digits_discriminator",
     )
     return generator, discriminator
