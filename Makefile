@@ -17,7 +17,7 @@ $(STAMP): requirements.txt requirements-oracle.txt
 	touch $(STAMP)
 
 train: $(STAMP)
-	$(PY) train.py --dataset=digits --steps=1500 --sample_every=500 --out_dir=runs/demo
+	$(PY) train.py --dataset=digits --arch_option=d_fc_norm=false --steps=1500 --sample_every=500 --out_dir=runs/demo
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests
