@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+# The paper preset that trains each benchmarked architecture (its batch size, z size, coding).
+PRESET_OF = {"digits": "digits", "dcgan64": "lsun64", "cat128": "cats", "scene112": "lsun", "hwdb": "hwdb", "mixture": "mixture"}
+
 
 def layer_flops(model) -> float:
     """Forward FLOPs per example of the Dense / Conv2D / Conv2DTranspose layers of a model."""

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from bench.common import layer_flops, matmul_rate  # noqa: E402
+from bench.common import PRESET_OF, layer_flops, matmul_rate  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("archs", ["digits", "dcgan64", "cat128", "scene112", "hwdb", "mixture"], "Architectures to measure.")
@@ -37,7 +37,6 @@ flags.DEFINE_integer("rounds", 2, "Alternating TF / PyTorch rounds.")
 flags.DEFINE_string("out", "bench/results/train_step.json", "Where to write the JSON results.")
 flags.DEFINE_string("worker", None, "Internal: run the TensorFlow measurements and print JSON.")
 
-PRESET_OF = {"digits": "digits", "dcgan64": "lsun64", "cat128": "cats", "scene112": "lsun", "hwdb": "hwdb", "mixture": "mixture"}
 TORCH_KINDS = ("authors", "reuse")
 
 
