@@ -81,13 +81,21 @@ def transposed_conv_by_phases(x, kernel, strides: Sequence[int], output_size: Se
     return output[:, :out_h, :out_w, :]
 
 
+def flipped_conv_applies(x_shape: Sequence[int], kernel_shape: Sequence[int], strides: Sequence[int],
+                         output_size: Sequence[int]) -> bool:
+    """Whether the "flipped_conv" method computes this transposed conv: stride 1, an odd
+    kernel, and a SAME output as large as the input."""
+    k_h, k_w = kernel_shape[:2]
+    return tuple(strides) == (1, 1) and bool(k_h % 2 and k_w % 2) and tuple(output_size) == tuple(x_shape[1:3])
+
+
 def fastest_method(x_shape: Sequence[int], kernel_shape: Sequence[int], strides: Sequence[int],
                    output_size: Sequence[int]) -> str:
     """The method `transposed_conv` uses for a shape (module doc; measured on CPU)."""
-    k_h, k_w, c_out, _ = kernel_shape
+    c_out = kernel_shape[2]
     if tf.config.list_logical_devices("GPU"):
         return "native"
-    if tuple(strides) == (1, 1) and k_h % 2 and k_w % 2 and tuple(output_size) == tuple(x_shape[1:3]):
+    if flipped_conv_applies(x_shape, kernel_shape, strides, output_size):
         return "flipped_conv"
     if c_out >= PHASES_MIN_CHANNELS and output_size[0] * output_size[1] <= PHASES_MAX_POSITIONS:
         return "phases"
@@ -102,7 +110,7 @@ def transposed_conv(x, kernel, strides: Sequence[int], output_size: Sequence[int
     if method == "phases":
         return transposed_conv_by_phases(x, kernel, strides, output_size)
     if method == "flipped_conv":
-        if strides != (1, 1) or not (kernel.shape[0] % 2 and kernel.shape[1] % 2) or output_size != tuple(x.shape[1:3]):
+        if not flipped_conv_applies(x.shape, kernel.shape, strides, output_size):
             raise ValueError("flipped_conv needs stride 1, an odd kernel and output size = input size.")
         flipped = tf.transpose(tf.reverse(kernel, axis=[0, 1]), (0, 1, 3, 2))
         return tf.nn.conv2d(x, flipped, 1, "SAME")
