@@ -32,10 +32,11 @@ flags.DEFINE_string("out", "experiments/results/small_variability", "Output fold
 
 def main(argv) -> None:
     del argv
+    from lsgan_tf.data.datasets import RENDERED_DIGIT_VARIANTS
     from lsgan_tf.evaluate_run import evaluate_run
     from lsgan_tf.training import TrainConfig, train
 
-    presets = {"shift": "digits", "shift_rotate": "digits_rotate"}
+    presets = {variant: dataset for dataset, variant in RENDERED_DIGIT_VARIANTS.items()}  # shift -> digits
     unknown = sorted(set(FLAGS.sets) - set(presets))
     if unknown:
         raise app.UsageError(f"--sets: unknown {unknown}; expected some of {sorted(presets)}.")
