@@ -8,23 +8,19 @@ batch 64: where lsgan_tf's remaining gap to PyTorch on the conv-heavy nets sits.
 
 from __future__ import annotations
 
-import time
+import os
+import sys
 
 import tensorflow as tf
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import milliseconds  # noqa: E402
+
 BATCH = 64
+REPEATS = 5
 LAYERS = [(64, 3, 64), (32, 64, 128), (16, 128, 256), (8, 256, 512)]  # (input size, C_in, C_out)
-
-
-def milliseconds(function, repeats: int = 5) -> float:
-    function()
-    started = time.perf_counter()
-    for _ in range(repeats):
-        result = function()
-    if isinstance(result, tf.Tensor):
-        result.numpy()
-    return 1000 * (time.perf_counter() - started) / repeats
 
 
 def main() -> None:
@@ -50,9 +46,9 @@ def main() -> None:
             y.backward(torch.ones_like(y))
             return y
 
-        print(f"{size}x{size}x{c_in} -> {c_out}: TF forward {milliseconds(forward):.1f}  backprop-input "
-              f"{milliseconds(input_grad):.1f}  backprop-filter {milliseconds(filter_grad):.1f} ms | PyTorch forward "
-              f"{milliseconds(torch_forward):.1f}  forward+both gradients {milliseconds(torch_forward_backward):.1f} ms")
+        print(f"{size}x{size}x{c_in} -> {c_out}: TF forward {milliseconds(forward, REPEATS):.1f}  backprop-input "
+              f"{milliseconds(input_grad, REPEATS):.1f}  backprop-filter {milliseconds(filter_grad, REPEATS):.1f} ms | PyTorch forward "
+              f"{milliseconds(torch_forward, REPEATS):.1f}  forward+both gradients {milliseconds(torch_forward_backward, REPEATS):.1f} ms")
 
 
 if __name__ == "__main__":

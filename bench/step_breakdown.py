@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from bench.common import PRESET_OF, layer_flops, matmul_rate  # noqa: E402
+from bench.common import HWDB_CLASSES, PRESET_OF, bench_config, layer_flops, matmul_rate, milliseconds, synthetic_batch  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("arch", "digits", sorted(PRESET_OF), "Architecture (its paper preset's batch size).")
@@ -25,30 +24,17 @@ flags.DEFINE_integer("repeats", 20, "Timed calls per piece (after two warm-up ca
 flags.DEFINE_string("out", None, "JSON output (default bench/results/step_breakdown_<arch>.json).")
 
 
-def milliseconds(function, repeats: int) -> float:
-    function()
-    function()
-    started = time.perf_counter()
-    for _ in range(repeats):
-        result = function()
-    [value.numpy() for value in result] if isinstance(result, (list, tuple)) else result.numpy()
-    return 1000 * (time.perf_counter() - started) / repeats
-
-
 def main(argv) -> None:
     del argv
-    import tempfile
-
     import tensorflow as tf
 
-    from lsgan_tf.training import TrainConfig, build_gan
+    from lsgan_tf.training import build_gan
 
-    data_dir = None if FLAGS.arch in ("digits", "mixture") else tempfile.gettempdir()
-    config = TrainConfig(dataset=PRESET_OF[FLAGS.arch], data_dir=data_dir, jit_compile="false").resolve()
-    model = build_gan(config, num_classes=3740 if config.conditional else None)
+    config = bench_config(FLAGS.arch, jit_compile="false")
+    model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
     batch = config.batch_size
-    real = tf.random.uniform((batch,) + tuple(config.preset.image_shape), -1, 1)
-    labels = tf.random.uniform((batch,), 0, 3740, dtype=tf.int32) if config.conditional else None
+    data = synthetic_batch(config)
+    real, labels = model.unpack_batch(data)
     z = model.sample_noise(batch)
     fake = model.generate(z, labels, training=True)
     g_vars, d_vars = model.generator.trainable_variables, model.discriminator.trainable_variables
@@ -74,7 +60,6 @@ def main(argv) -> None:
         model.d_optimizer.apply(zero_d, d_vars)
         return g_vars[0]
 
-    data = (real, labels) if config.conditional else real
     pieces = [  # (name, function, FLOPs)
         ("G forward", lambda: model.generate(z, labels, training=True), f_g),
         ("G step gradients (G fwd, D fwd, D input grads, G bwd)", g_step_gradients, 3 * f_g + 2 * f_d),
@@ -85,7 +70,7 @@ def main(argv) -> None:
     rate = matmul_rate()
     rows = []
     for name, function, flops in pieces:
-        ms = milliseconds(tf.function(function), FLAGS.repeats)
+        ms = milliseconds(tf.function(function), FLAGS.repeats, warmup=2)
         rows.append({"piece": name, "ms": ms, "gflop": flops / 1e9, "fraction_of_matmul": flops / (ms / 1000) / rate})
         print(f"{name:58s} {ms:8.1f} ms  {flops / 1e9:6.2f} GFLOP  {rows[-1]['fraction_of_matmul']:5.0%} of matmul", flush=True)
     print(f"matmul rate {rate / 1e9:.1f} GFLOP/s")

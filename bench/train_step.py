@@ -20,14 +20,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
-from bench.common import PRESET_OF, layer_flops, matmul_rate  # noqa: E402
+from bench.common import HWDB_CLASSES, bench_config, layer_flops, matmul_rate, synthetic_batch  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("archs", ["digits", "dcgan64", "cat128", "scene112", "hwdb", "mixture"], "Architectures to measure.")
@@ -45,26 +44,17 @@ def tf_measurements(arch: str, steps: int, modes) -> dict:
     the forward FLOPs per image of G and D."""
     import tensorflow as tf
 
-    from lsgan_tf.data.datasets import make_dataset
     from lsgan_tf.data.pipeline import without_autotune
-    from lsgan_tf.training import TrainConfig, build_gan
+    from lsgan_tf.training import build_gan
 
     results = {}
     for mode in modes:
-        # Synthetic batches: any existing folder satisfies the presets that need a --data_dir.
-        data_dir = None if arch in ("digits", "mixture") else tempfile.gettempdir()
-        config = TrainConfig(dataset=PRESET_OF[arch], data_dir=data_dir,
-                             jit_compile="true" if mode == "xla" else "false").resolve()
+        config = bench_config(arch, jit_compile="true" if mode == "xla" else "false")
         strategy = tf.distribute.MirroredStrategy(["/cpu:0"]) if mode == "distribute" else tf.distribute.get_strategy()
         with strategy.scope():
-            model = build_gan(config, num_classes=3740 if config.conditional else None)
+            model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
         batch = config.batch_size
-        if arch == "mixture":
-            data = next(iter(make_dataset(config.preset, batch_size=batch, seed=0)))
-        else:
-            data = tf.random.uniform((batch,) + tuple(config.preset.image_shape), -1, 1)
-            if config.conditional:
-                data = (data, tf.random.uniform((batch,), 0, 3740, dtype=tf.int32))
+        data = synthetic_batch(config)
         dataset = without_autotune(tf.data.Dataset.from_tensors(data).repeat())  # as train.py's pipelines
         calls = -(-steps // model.steps_per_execution)  # whole compiled calls of steps_per_execution steps
         model.fit(dataset, steps_per_epoch=3 * model.steps_per_execution, epochs=1, verbose=0)

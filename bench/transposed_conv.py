@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
+
+from bench.common import milliseconds  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("repeats", 5, "Timed calls per method and shape (after one warm-up call).")
@@ -42,27 +43,18 @@ SHAPES = [
 ]
 
 
-def milliseconds(function, repeats: int) -> float:
-    function()
-    started = time.perf_counter()
-    for _ in range(repeats):
-        result = function()
-    result.numpy()
-    return 1000 * (time.perf_counter() - started) / repeats
-
-
 def main(argv) -> None:
     del argv
     import tensorflow as tf
 
-    from lsgan_tf.architectures.fast_conv import fastest_method, transposed_conv
+    from lsgan_tf.architectures.fast_conv import fastest_method, flipped_conv_applies, transposed_conv
 
     rows = []
     for where, size, c_in, c_out, kernel, stride, output_size in SHAPES:
         x = tf.random.normal((FLAGS.batch, size, size, c_in))
         weights = tf.random.normal((kernel, kernel, c_out, c_in)) * 0.02
         strides, output = (stride, stride), (output_size, output_size)
-        methods = ["native", "phases"] + (["flipped_conv"] if stride == 1 and kernel % 2 and size == output_size else [])
+        methods = ["native", "phases"] + (["flipped_conv"] if flipped_conv_applies(x.shape, weights.shape, strides, output) else [])
         row = {"where": where, "shape": f"{size}x{size}x{c_in} -> {output_size}x{output_size}x{c_out}, K{kernel} S{stride}",
                "chosen": fastest_method(x.shape, weights.shape, strides, output)}
         for method in methods:
