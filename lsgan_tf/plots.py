@@ -1,21 +1,37 @@
-"""Plots people look at: generated 2-D points over the Gaussian-mixture centres (matplotlib, Agg)."""
+"""Plots people look at: generated 2-D points over the Gaussian-mixture centres, and metrics
+over training steps (matplotlib, Agg)."""
 
 from __future__ import annotations
 
 import os
-from typing import Optional
+from typing import Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 
-def scatter_png(points: np.ndarray, path: str, centers: Optional[np.ndarray] = None, title: str = "") -> str:
-    """Writes a scatter plot of generated 2-D points (and the mixture centres) to a PNG, atomically."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    figure, axes = pyplot.subplots(figsize=(4, 4), dpi=100)
+    return pyplot
+
+
+def _save(figure, path: str) -> str:
+    """Writes the figure to `path` through a temporary name, so a reader never sees half a PNG."""
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}.png"
+    figure.savefig(temporary)
+    _pyplot().close(figure)
+    os.replace(temporary, path)
+    return path
+
+
+def scatter_png(points: np.ndarray, path: str, centers: Optional[np.ndarray] = None, title: str = "") -> str:
+    """Writes a scatter plot of generated 2-D points (and the mixture centres) to a PNG, atomically."""
+    figure, axes = _pyplot().subplots(figsize=(4, 4), dpi=100)
     axes.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color="tab:blue", label="generated")
     if centers is not None:
         axes.scatter(centers[:, 0], centers[:, 1], s=40, marker="x", color="tab:red", label="modes")
@@ -23,10 +39,18 @@ def scatter_png(points: np.ndarray, path: str, centers: Optional[np.ndarray] = N
     axes.set_ylim(-1.6, 1.6)
     axes.set_aspect("equal")
     axes.set_title(title)
-    figure.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}.png"
-    figure.savefig(temporary)
-    pyplot.close(figure)
-    os.replace(temporary, path)
-    return path
+    return _save(figure, path)
+
+
+def curves_png(panels: Mapping[str, Mapping[str, Tuple[Sequence[float], Sequence[float]]]], path: str,
+               xlabel: str = "step") -> str:
+    """Writes one panel per metric (panel title -> {curve label -> (x, y)}) side by side, atomically."""
+    figure, axes = _pyplot().subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), dpi=100, squeeze=False)
+    for axis, (title, curves) in zip(axes[0], panels.items()):
+        for label, (x, y) in curves.items():
+            axis.plot(x, y, marker="o", label=label)
+        axis.set_title(title)
+        axis.set_xlabel(xlabel)
+        axis.grid(alpha=0.3)
+    axes[0][0].legend(fontsize="small")
+    return _save(figure, path)
