@@ -37,6 +37,7 @@ from keras import ops
 
 from lsgan_tf import losses
 from lsgan_tf.architectures.blocks import LabelProjection
+from lsgan_tf.replica_random import replica_share_of_global_draw
 
 LOSS_FAMILIES = ("lsgan", "nsgan", "lsgan_gp", "wgan_gp")
 
@@ -221,22 +222,13 @@ class GAN(keras.Model):
         return self.generator(inputs, training=training)
 
     def sample_noise(self, batch_size):
-        """z of shape (batch_size, z_dim) from the model's noise distribution and seed stream.
-
-        Under tf.distribute every replica draws the noise of the whole global batch from the
-        same stream and keeps its own slice, so N replicas see exactly the z that one device
-        would see for the global batch (and never the same z on two replicas).
-        """
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync if context is not None else 1
-        shape = (batch_size * replicas, self.z_dim)
+        """z of shape (batch_size, z_dim) from the model's noise distribution and seed stream
+        (under tf.distribute: this replica's rows of the global batch's z)."""
         if self.noise == "uniform":
-            z = keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)
+            draw = lambda shape: keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)  # noqa: E731
         else:
-            z = keras.random.normal(shape, seed=self.seed_generator)
-        if replicas == 1:
-            return z
-        return z[context.replica_id_in_sync_group * batch_size:][:batch_size]
+            draw = lambda shape: keras.random.normal(shape, seed=self.seed_generator)  # noqa: E731
+        return replica_share_of_global_draw(draw, (batch_size, self.z_dim))
 
     # ------------------------------------------------------------------ objective
     def _uses_least_squares(self) -> bool:

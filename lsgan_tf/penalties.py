@@ -13,6 +13,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from lsgan_tf.replica_random import replica_share_of_global_draw
+
 Seed = Union[int, keras.random.SeedGenerator, None]
 
 # Added inside the square root so that a zero gradient (a constant D) has a finite norm
@@ -27,10 +29,14 @@ def _seeds(seed: Seed):
     return seed, seed
 
 
+def _uniform(shape, dtype, seed: Seed):
+    """U[0, 1) of `shape`; under tf.distribute, this replica's rows of the global batch's draw."""
+    return replica_share_of_global_draw(lambda full: keras.random.uniform(full, dtype=dtype, seed=seed), shape)
+
+
 def _per_sample_uniform(x, seed: Seed):
     """One U[0, 1) draw per sample, shaped to broadcast over x's non-batch axes."""
-    shape = (ops.shape(x)[0],) + (1,) * (len(x.shape) - 1)
-    return keras.random.uniform(shape, dtype=x.dtype, seed=seed)
+    return _uniform((ops.shape(x)[0],) + (1,) * (len(x.shape) - 1), x.dtype, seed)
 
 
 def gradient_norm_penalty(discriminator: Callable, points):
@@ -50,7 +56,7 @@ def dragan_points(real, c: float = 30.0, seed: Seed = None):
     per sample: the points where the LSGAN-GP penalty is evaluated (the authors' code)."""
     real = ops.convert_to_tensor(real, "float32")
     noise_seed, alpha_seed = _seeds(seed)
-    perturbed = real + c * keras.random.uniform(ops.shape(real), dtype=real.dtype, seed=noise_seed)
+    perturbed = real + c * _uniform(ops.shape(real), real.dtype, noise_seed)
     return real + _per_sample_uniform(real, alpha_seed) * (perturbed - real)
 
 

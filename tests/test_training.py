@@ -222,6 +222,7 @@ def test_bad_configuration_fails_before_creating_the_run_directory(tmp_path, fla
 
 
 MIRRORED_CHECK = """
+import sys
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -229,29 +230,35 @@ import numpy as np, keras
 from lsgan_tf import architectures
 from lsgan_tf.gan import GAN
 
-def one_step(strategy):
+def one_step(strategy, loss):
     with strategy.scope():
         keras.utils.set_random_seed(0)
         g, d = architectures.build("digits", variant="BN_GD", z_dim=16)
         model = GAN(g, d, seed=3)
-        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5), loss=loss)
     x = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     model.fit(tf.data.Dataset.from_tensors(x), epochs=1, verbose=0, shuffle=False)
     return [w.numpy() for w in model.generator.weights + model.discriminator.weights], strategy.num_replicas_in_sync
 
-single, n1 = one_step(tf.distribute.get_strategy())
-mirrored, n2 = one_step(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
-assert (n1, n2) == (1, 2)
-print("MAXDIFF", max(float(np.abs(a - b).max()) for a, b in zip(single, mirrored)))
-print("CHANGED", max(float(np.abs(a).max()) for a in single))
+for loss in sys.argv[1:]:
+    single, n1 = one_step(tf.distribute.get_strategy(), loss)
+    mirrored, n2 = one_step(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]), loss)
+    assert (n1, n2) == (1, 2)
+    print(loss, "MAXDIFF", max(float(np.abs(a - b).max()) for a, b in zip(single, mirrored)))
 """
 
 
 def test_mirrored_two_replicas_equal_one_device_on_the_global_batch():
-    result = subprocess.run([sys.executable, "-c", MIRRORED_CHECK], capture_output=True, text=True, timeout=300,
-                            env=subprocess_env(), cwd=ROOT)
+    """One step on two replicas gives the weights of one step on one device with the global batch,
+    for every family: the noise of z and of the gradient penalties' points is the global draw."""
+    losses = ("lsgan", "lsgan_gp", "wgan_gp")
+    result = subprocess.run([sys.executable, "-c", MIRRORED_CHECK, *losses], capture_output=True, text=True,
+                            timeout=300, env=subprocess_env(), cwd=ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert float(result.stdout.split("MAXDIFF ")[1].split()[0]) <= 1e-5
+    differences = dict(line.split(" MAXDIFF ") for line in result.stdout.splitlines() if " MAXDIFF " in line)
+    assert set(differences) == set(losses)
+    for loss in losses:
+        assert float(differences[loss]) <= 1e-5, (loss, differences[loss])
 
 
 def free_ports(count):
