@@ -11,7 +11,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from lsgan_tf.data import digits_render, folders, pipeline
+from lsgan_tf import presets
+from lsgan_tf.data import datasets, digits_render, folders, pipeline
 from tests.conftest import ROOT, subprocess_env
 
 
@@ -83,6 +84,25 @@ def test_folder_reader_labels_and_exact_pixels(official):
             class_images[label] = {load.tobytes() for load in load_class(official / "times.shift" / str(label))}
         assert image.shape == (28, 28, 1)
         assert image.numpy()[..., 0].tobytes() in class_images[label]
+
+
+@pytest.mark.parametrize("dataset,folder", [("digits", "times.shift"), ("digits_rotate", "times.shift.rotate")])
+def test_authors_data_folder_gives_each_preset_its_own_set(official, dataset, folder):
+    """--data_dir may name the authors' data/ folder (both sets inside) or the tarball's root:
+    each preset reads the ten digit classes of its own set, never the two sets as two classes."""
+    preset = presets.get(dataset)
+    for data_dir in (official, official.parent, official / folder):
+        assert datasets.num_classes(preset, str(data_dir)) == 10
+    images, labels = next(iter(datasets.make_dataset(preset, batch_size=16, data_dir=str(official), conditional=True, seed=0)))
+    pixels = np.round((images.numpy()[..., 0] + 1.0) * 127.5).astype(np.uint8)
+    for image, label in zip(pixels, labels.numpy()):
+        assert image.tobytes() in {load.tobytes() for load in load_class(official / folder / str(label))}
+
+
+def test_a_folder_of_the_other_set_only_is_an_error(official, tmp_path):
+    (tmp_path / "times.shift").symlink_to(official / "times.shift")
+    with pytest.raises(datasets.DataError, match="times.shift.rotate/<digit>"):
+        datasets.num_classes(presets.get("digits_rotate"), str(tmp_path))
 
 
 def test_pipeline_is_deterministic_shuffles_and_drops_remainder():

@@ -68,16 +68,21 @@ def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str]
 
 
 def _digit_folder(preset: Preset, data_dir: str) -> str:
-    """The class-folder root inside a digits --data_dir (accepts the authors' tarball layout)."""
+    """The class-folder root inside a digits --data_dir: the preset's own set in the authors'
+    layout (data/times.shift or data/times.shift.rotate) or the converter's (shift, shift_rotate)
+    when present, else data_dir itself."""
     for candidate in (
-        data_dir,
         os.path.join(data_dir, AUTHORS_DIGIT_FOLDERS.get(preset.dataset, "")),
         os.path.join(data_dir, "data", AUTHORS_DIGIT_FOLDERS.get(preset.dataset, "")),
         os.path.join(data_dir, RENDERED_DIGIT_VARIANTS.get(preset.dataset, "")),
+        data_dir,
     ):
-        if os.path.isdir(candidate) and folders.class_folders(candidate):
+        if folders.is_class_root(candidate):
             return candidate
-    raise DataError(f"--data_dir={data_dir} holds no <class>/<image> folders for {preset.dataset}.")
+    raise DataError(
+        f"--data_dir={data_dir} holds no <class>/<image> folders for --dataset={preset.dataset} "
+        f"(expected {AUTHORS_DIGIT_FOLDERS.get(preset.dataset, '<class>')}/<digit>/*.png inside it, or class folders)."
+    )
 
 
 def _gnt_dataset(data_dir: str, seed: Optional[int]) -> Tuple[tf.data.Dataset, int]:

@@ -8,7 +8,7 @@ from typing import List, Optional, Tuple
 
 import tensorflow as tf
 
-from lsgan_tf.data.images_io import list_images
+from lsgan_tf.data.images_io import IMAGE_EXTENSIONS, list_images
 
 TF_DECODABLE = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
@@ -20,6 +20,18 @@ def class_folders(root: str) -> List[str]:
     return sorted(
         name for name in os.listdir(root)
         if os.path.isdir(os.path.join(root, name)) and list_images(os.path.join(root, name))
+    )
+
+
+def is_class_root(root: str) -> bool:
+    """Whether `root` is a `<class>/<image>` root: class folders with their images directly inside,
+    not a folder of such roots (like the authors' data/ with times.shift and times.shift.rotate)."""
+    if not os.path.isdir(root):
+        return False
+    classes = class_folders(root)
+    return bool(classes) and all(
+        any(name.lower().endswith(IMAGE_EXTENSIONS) for name in os.listdir(os.path.join(root, label)))
+        for label in classes
     )
 
 
