@@ -57,7 +57,7 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, eval_every: i
     """Trains one run (or resumes it) and returns the digit-classifier scores of every kept checkpoint."""
     import tensorflow as tf
 
-    from lsgan_tf.evaluate_run import evaluate_run
+    from lsgan_tf.evaluate_run import evaluate_checkpoints
     from lsgan_tf.training import TrainConfig, train
 
     run_dir = os.path.join(FLAGS.out, "runs", name)
@@ -65,11 +65,11 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, eval_every: i
                       sample_every=eval_every, checkpoint_every=eval_every,
                       keep_checkpoints=-(-FLAGS.steps // eval_every), arch_option=FLAGS.arch_option))
     state = tf.train.get_checkpoint_state(os.path.join(run_dir, "checkpoints"))
-    history = []
-    for checkpoint in state.all_model_checkpoint_paths:
-        scores = evaluate_run(run_dir, checkpoint, num_samples=FLAGS.num_samples, cache_dir=os.path.join(FLAGS.out, "cache"))
-        history.append({"step": scores["step"], **{key: scores[key] for key in SCORES}})
-        print(name, history[-1], flush=True)
+    scores = evaluate_checkpoints(run_dir, state.all_model_checkpoint_paths, num_samples=FLAGS.num_samples,
+                                  cache_dir=os.path.join(FLAGS.out, "cache"))
+    history = [{"step": checkpoint["step"], **{key: checkpoint[key] for key in SCORES}} for checkpoint in scores]
+    for entry in history:
+        print(name, entry, flush=True)
     grid = sorted(os.listdir(os.path.join(run_dir, "samples")))[-1]
     shutil.copy(os.path.join(run_dir, "samples", grid), os.path.join(FLAGS.out, f"{name}.png"))
     return history

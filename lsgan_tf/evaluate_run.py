@@ -1,8 +1,8 @@
-"""`evaluate_run`: score a run's generator with the metric that fits its data."""
+"""`evaluate_run` / `evaluate_checkpoints`: score a run's generator with the metric that fits its data."""
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -32,34 +32,55 @@ def _real(config, num_samples: int) -> np.ndarray:
     return np.concatenate(batches)[:num_samples]
 
 
+class _Scorer:
+    """A run's metric, with everything that does not depend on the generator (the scoring
+    network, the real data and its features) computed once for all checkpoints."""
+
+    def __init__(self, config, num_samples: int, inception_weights: Optional[str], cache_dir: str):
+        self.arch, self.pixel_range = config.arch, config.preset.pixel_range
+        if self.arch == "mixture":
+            return
+        if self.arch != "digits":
+            self.inception = InceptionFeatures(inception_weights)  # fails first, naming the file to get
+        real = _real(config, num_samples)
+        if self.arch == "digits":
+            self.classifier = cached_digit_classifier(cache_dir)
+            self.real_stats = classifier_statistics(self.classifier, real, self.pixel_range)
+        else:
+            self.real_features = self.inception(real, self.pixel_range)
+
+    def __call__(self, fake: np.ndarray) -> Dict:
+        if self.arch == "mixture":
+            return mode_statistics(fake, mixture_centers(), STD)
+        if self.arch == "digits":
+            fake_stats = classifier_statistics(self.classifier, fake, self.pixel_range)
+            return {
+                "classes_covered": fake_stats["classes_covered"],
+                "mean_confidence": fake_stats["mean_confidence"],
+                "coverage": fake_stats["coverage"],
+                "real_classes_covered": self.real_stats["classes_covered"],
+                "fd_digits": metrics.frechet_distance(fake_stats["features"], self.real_stats["features"]),
+            }
+        fake_features = self.inception(fake, self.pixel_range)
+        return {"fid": metrics.frechet_distance(fake_features, self.real_features),
+                **metrics.kernel_inception_distance(fake_features, self.real_features)}
+
+
+def evaluate_checkpoints(run_dir: str, checkpoints: Sequence[Optional[str]], num_samples: int = 5000,
+                         inception_weights: Optional[str] = None, cache_dir: str = "", seed: int = 0) -> List[Dict]:
+    """`evaluate_run` for several checkpoints of one run (None: the newest), in order; the real
+    data, its features and the scoring network are computed once for all of them."""
+    scorer, results = None, []
+    for checkpoint in checkpoints:
+        model, config, _ = restore_model(run_dir, checkpoint)
+        scorer = scorer or _Scorer(config, num_samples, inception_weights, cache_dir)
+        fake = _generate(model, num_samples, seed)
+        results.append({"run_dir": run_dir, "step": global_step(model), "num_samples": num_samples, **scorer(fake)})
+    return results
+
+
 def evaluate_run(run_dir: str, checkpoint: Optional[str] = None, num_samples: int = 5000,
                  inception_weights: Optional[str] = None, cache_dir: str = "", seed: int = 0) -> Dict:
     """Mixture runs: mode statistics. 28x28 digit runs: digit-classifier coverage, confidence and
     FD-digits against real data. Other image runs: FID, KID and IS with local Inception weights."""
-    model, config, _ = restore_model(run_dir, checkpoint)
-    inception = None
-    if config.arch not in ("mixture", "digits"):
-        inception = InceptionFeatures(inception_weights)  # fails first, naming the file to get
-    fake = _generate(model, num_samples, seed)
-    results: Dict = {"run_dir": run_dir, "step": global_step(model), "num_samples": num_samples}
-    if config.arch == "mixture":
-        results.update(mode_statistics(fake, mixture_centers(), STD))
-        return results
-    pixel_range = config.preset.pixel_range
-    real = _real(config, num_samples)
-    if config.arch == "digits":
-        classifier = cached_digit_classifier(cache_dir)
-        fake_stats = classifier_statistics(classifier, fake, pixel_range)
-        real_stats = classifier_statistics(classifier, real, pixel_range)
-        results.update({
-            "classes_covered": fake_stats["classes_covered"],
-            "mean_confidence": fake_stats["mean_confidence"],
-            "coverage": fake_stats["coverage"],
-            "real_classes_covered": real_stats["classes_covered"],
-            "fd_digits": metrics.frechet_distance(fake_stats["features"], real_stats["features"]),
-        })
-        return results
-    fake_features, real_features = inception(fake, pixel_range), inception(real, pixel_range)
-    results["fid"] = metrics.frechet_distance(fake_features, real_features)
-    results.update(metrics.kernel_inception_distance(fake_features, real_features))
-    return results
+    return evaluate_checkpoints(run_dir, [checkpoint], num_samples, inception_weights, cache_dir, seed)[0]
