@@ -259,7 +259,7 @@ class GAN(keras.Model):
             return losses.dragan_penalty(critic, real, c=self.gp_c, seed=self.seed_generator)
         if self.loss_family == "wgan_gp":
             return losses.wgan_gp_penalty(critic, real, fake, seed=self.seed_generator)
-        return ops.zeros((), dtype="float32")
+        return ops.zeros((), dtype=keras.config.floatx())
 
     def _replica_scales(self) -> Tuple[float, float]:
         """(scale of the adversarial terms, scale of mean terms) for this replica's gradients."""
@@ -290,8 +290,20 @@ class GAN(keras.Model):
 
     @staticmethod
     def _apply(optimizer, tape, loss, network):
+        """One optimizer update of `network` from the gradient of `loss`.
+
+        A label map's gradient arrives as IndexedSlices (one slice per batch row, so a class
+        seen twice has two slices). Keras 3's Adam squares each slice before the duplicate
+        rows are summed, so its second moment gets sum(g_k^2) instead of (sum g_k)^2 and the
+        update differs from the authors' dense one-hot matmul; the slices are summed into a
+        dense gradient first (tests/test_authors_iteration.py, conditional case).
+        """
         variables = network.trainable_variables
-        optimizer.apply(tape.gradient(loss, variables), variables)
+        gradients = [
+            tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient
+            for gradient in tape.gradient(loss, variables)
+        ]
+        optimizer.apply(gradients, variables)
 
     def _discriminator_update(self, real, fake, labels):
         with tf.GradientTape() as tape:

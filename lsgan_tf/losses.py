@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Sequence, Tuple, Union
 
+import keras
 from keras import ops
 
 from lsgan_tf.penalties import dragan_penalty, wgan_gp_penalty
@@ -63,11 +64,18 @@ def resolve_coding(coding: Coding) -> Tuple[float, float, float]:
     return tuple(float(v) for v in values)
 
 
+def _loss_precision(scores):
+    """Scores as float32, or float64 when they already are: losses of reduced-precision
+    (mixed-precision) networks are computed in float32, never in less than the scores' own."""
+    scores = ops.convert_to_tensor(scores)
+    return scores if keras.backend.standardize_dtype(scores.dtype) == "float64" else ops.cast(scores, "float32")
+
+
 def _half_squared_error(scores, target: float, reduction: str):
     """1/2 * reduce((scores - target)^2) with reduce = mean or sum over every element."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"Unknown reduction {reduction!r}; valid reductions are {list(REDUCTIONS)}.")
-    squared = ops.square(ops.cast(scores, "float32") - target)
+    squared = ops.square(_loss_precision(scores) - target)
     reduced = ops.mean(squared) if reduction == "mean" else ops.sum(squared)
     return 0.5 * reduced
 
@@ -93,7 +101,7 @@ def least_squares_generator_loss(fake_scores, coding: Coding = "-110", reduction
 
 def _sigmoid_cross_entropy(logits, label: float):
     """Mean sigmoid cross-entropy of logits against a constant label, computed stably."""
-    logits = ops.cast(logits, "float32")
+    logits = _loss_precision(logits)
     labels = ops.full_like(logits, label)
     return ops.mean(ops.binary_crossentropy(labels, logits, from_logits=True))
 
@@ -115,9 +123,9 @@ def minimax_generator_loss(fake_logits):
 
 def wasserstein_discriminator_loss(real_scores, fake_scores):
     """WGAN critic loss without the penalty: E[D(fake)] - E[D(real)]."""
-    return ops.mean(ops.cast(fake_scores, "float32")) - ops.mean(ops.cast(real_scores, "float32"))
+    return ops.mean(_loss_precision(fake_scores)) - ops.mean(_loss_precision(real_scores))
 
 
 def wasserstein_generator_loss(fake_scores):
     """WGAN generator loss: -E[D(fake)]."""
-    return -ops.mean(ops.cast(fake_scores, "float32"))
+    return -ops.mean(_loss_precision(fake_scores))
