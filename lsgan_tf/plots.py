@@ -43,14 +43,17 @@ def scatter_png(points: np.ndarray, path: str, centers: Optional[np.ndarray] = N
 
 
 def curves_png(panels: Mapping[str, Mapping[str, Tuple[Sequence[float], Sequence[float]]]], path: str,
-               xlabel: str = "step") -> str:
-    """Writes one panel per metric (panel title -> {curve label -> (x, y)}) side by side, atomically."""
+               xlabel: str = "step", log_panels: Sequence[str] = ()) -> str:
+    """Writes one panel per metric (panel title -> {curve label -> (x, y)}) side by side, atomically;
+    the panels named in `log_panels` get a logarithmic y axis."""
     figure, axes = _pyplot().subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), dpi=100, squeeze=False)
     for axis, (title, curves) in zip(axes[0], panels.items()):
         for label, (x, y) in curves.items():
             axis.plot(x, y, marker="o", label=label)
         axis.set_title(title)
         axis.set_xlabel(xlabel)
+        if title in log_panels:
+            axis.set_yscale("log")
         axis.grid(alpha=0.3)
     axes[0][0].legend(fontsize="small")
     return _save(figure, path)

@@ -19,7 +19,7 @@ import platform
 import signal
 import subprocess
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Sequence
 
 import keras
 import tensorflow as tf
@@ -148,8 +148,13 @@ class _Logger:
                 handle.write(line + "\n")
 
 
-def train(config: TrainConfig, log: Callable[[str], None] = print) -> Dict[str, Any]:
+def train(
+    config: TrainConfig,
+    log: Callable[[str], None] = print,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> Dict[str, Any]:
     """Runs (or resumes) a training run; returns the step reached, final metrics and the model.
+    `callbacks` run after the run's own (progress, samples, logs) and before its checkpoint.
 
     Raises ConfigError / DataError before creating anything for a bad configuration, and
     TrainingDiverged (after keeping the last good checkpoint) when a loss turns NaN/Inf.
@@ -193,19 +198,19 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> Dict[str, 
     ).skip(start_step)  # the seeded pipeline is deterministic: continue where the last run stopped
     guard = DivergenceGuard(manager)
     stopper = StopOnSignal(guard)
-    callbacks = [guard, stopper, ProgressLogger(config.steps, every=config.log_every, log=log)]
+    run_callbacks = [guard, stopper, ProgressLogger(config.steps, every=config.log_every, log=log)]
     if chief:
-        callbacks += [
+        run_callbacks += [
             SampleGridCallback(config.out_dir, config.sample_every, config.steps, seed=config.seed,
                                pixel_range=config.preset.pixel_range),
             TensorBoardLogger(os.path.join(config.out_dir, "events"), every=config.log_every,
                               pixel_range=config.preset.pixel_range),
         ]
-    callbacks.append(CheckpointCallback(guard, config.checkpoint_every, config.steps))
+    run_callbacks += [*callbacks, CheckpointCallback(guard, config.checkpoint_every, config.steps)]
     started = time.time()
     previous = {sig: signal.signal(sig, stopper.request) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        result = model.fit(dataset, epochs=1, steps_per_epoch=remaining, callbacks=callbacks, verbose=0, shuffle=False)
+        result = model.fit(dataset, epochs=1, steps_per_epoch=remaining, callbacks=run_callbacks, verbose=0, shuffle=False)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

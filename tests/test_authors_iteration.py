@@ -9,7 +9,8 @@ Both run in float64. In float32 two correct implementations part after one itera
 first step is about lr * sign(gradient), so a gradient element whose sign is decided by
 rounding moves by lr in one and not in the other, and the runs drift apart (measured: 4e-5
 relative in the first G loss, 10% by the tenth). In float64 the same comparison agrees to
-about 1e-13, so any difference in the math shows. Two float32 details of the runtimes are
+about 1e-13 (the BN moving mean after a zero-gradient bias, below, inherits its noise: up
+to 9e-9), so any difference in the math shows. Two float32 details of the runtimes are
 matched rather than changed: the Adam hyperparameters are rounded to float32 values on both
 sides (Keras converts Python numbers through float32 inside its update), and the reference's
 LeakyReLU slope is float32(0.2) (TF's LeakyRelu op stores its slope as a 32-bit attribute).
@@ -41,7 +42,7 @@ from tests.reference.authors_iteration import (
 )
 
 ITERATIONS = 10
-RELATIVE_TOLERANCE = 1e-8  # measured agreement: ~1e-13
+RELATIVE_TOLERANCE = 1e-6  # measured: losses <= 2e-13, weights <= 9e-9 (docs/RESULTS.md)
 ZERO_GRADIENT_BOUND = 1e-9  # measured: ~1e-11
 CODINGS = {"-110": (-1.0, 1.0, 0.0), "011": (0.0, 1.0, 1.0)}
 

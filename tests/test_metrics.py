@@ -106,3 +106,31 @@ def test_mode_statistics_on_hand_made_sets():
     assert two["modes_covered"] == 2 and two["collapsed"]
     off = mode_statistics(np.random.default_rng(1).uniform(-0.3, 0.3, (800, 2)), CENTERS, STD)
     assert off["modes_covered"] == 0 and off["high_quality_fraction"] == 0.0
+
+
+def pile(spots, per_spot, spread=0.003, seed=0):
+    """Samples heaped on the given 2-D spots (not necessarily modes)."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([np.asarray(spot) + rng.normal(0, spread, (per_spot, 2)) for spot in spots])
+
+
+def test_piles_away_from_the_modes_count_as_collapse():
+    """The nearest-mode test misses samples heaped between modes or far off the ring; the site
+    count does not (the empty-looking LSGAN seed of the mixture study had top-2 share 0.77)."""
+    modes = unique_centers(CENTERS)
+    between = [(modes[i] + modes[i + 1]) / 2 for i in (0, 2, 4)]  # midpoints of three mode pairs
+    three = mode_statistics(pile(between, 300), CENTERS, STD)
+    assert three["top2_share"] < 0.9 and three["sites"] == 3
+    assert not three["collapsed"] and three["concentrated"]  # a failure, reported as such
+    far_off = mode_statistics(pile([(4.0, 4.0), (-3.0, 5.0)], 400), CENTERS, STD)
+    assert far_off["sites"] == 2 and far_off["collapsed"]
+    split = mode_statistics(pile([between[0], between[1]], 400), CENTERS, STD)
+    assert split["top2_share"] < 0.9 and split["collapsed"]  # two piles, each shared by two modes
+
+
+def test_a_blurred_ring_is_neither_collapsed_nor_concentrated():
+    angle = np.random.default_rng(3).uniform(0, 2 * np.pi, 2000)
+    ring = np.stack([np.cos(angle), np.sin(angle)], axis=1) * np.random.default_rng(4).normal(1, 0.05, (2000, 1))
+    stats = mode_statistics(ring, CENTERS, STD)
+    assert stats["sites"] > 16 and not stats["collapsed"] and not stats["concentrated"]
+    assert mode_statistics(around(range(8), 100), CENTERS, STD)["sites"] == 8

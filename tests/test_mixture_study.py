@@ -47,3 +47,27 @@ def test_ensemble_evaluation_reports_each_seed():
     ensemble = MixtureEnsemble((0, 1), batch_size=32)
     stats = ensemble.evaluate(num_samples=500)
     assert len(stats) == 2 and {"modes_covered", "high_quality_fraction", "collapsed"} <= set(stats[0])
+
+
+def test_study_keeps_its_samples_and_rescores_them(tmp_path):
+    """The study saves every evaluated step's samples; --rescore scores them again without
+    training and gives the same table; both grids (histogram, kernel density) are written."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, subprocess_env
+
+    command = [sys.executable, f"{ROOT}/experiments/mixture_study.py", "--seeds=2", "--steps=20", "--eval_every=10",
+               "--speed_steps=0", "--losses=lsgan", f"--out={tmp_path}"]
+    subprocess.run(command, check=True, capture_output=True, env=subprocess_env(), timeout=600)
+    trained = json.loads((tmp_path / "results.json").read_text())["losses"]["lsgan"]
+    with np.load(tmp_path / "samples_lsgan.npz") as saved:
+        assert sorted(saved.files) == ["step_10", "step_20"] and saved["step_20"].shape == (2, 2500, 2)
+    for name in ("samples_lsgan.png", "density_lsgan.png"):
+        (tmp_path / name).unlink()
+    subprocess.run(command + ["--rescore"], check=True, capture_output=True, env=subprocess_env(), timeout=600)
+    rescored = json.loads((tmp_path / "results.json").read_text())["losses"]["lsgan"]
+    assert rescored["history"] == trained["history"] and "sites" in rescored["history"][0]["per_seed"][0]
+    assert (tmp_path / "density_lsgan.png").stat().st_size > 1000 and (tmp_path / "samples_lsgan.png").exists()
+    assert "concentrated" in (tmp_path / "table.md").read_text()

@@ -16,6 +16,29 @@ def unique_centers(centers: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
     return np.stack(kept)
 
 
+SITE_RADIUS = 0.1  # a tenth of the ring's radius: well under half the spacing of neighbouring modes (0.77)
+SITE_SHARE = 0.9
+
+
+def concentration_sites(points: np.ndarray, radius: float = SITE_RADIUS, share: float = SITE_SHARE,
+                        most: int = 64) -> int:
+    """How many discs of `radius`, placed greedily on the densest remaining sample, it takes to
+    hold `share` of the samples (at most `most`), wherever they lie: on modes, between them or
+    far off. A generator that covers the 8 modes needs 8; one piled on a point or two needs 1-2.
+    """
+    points = np.asarray(points, np.float64)
+    if len(points) == 0:
+        return 0
+    near = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2) <= radius
+    remaining = np.ones(len(points), bool)
+    for sites in range(1, most + 1):
+        counts = near[:, remaining].sum(axis=1) * remaining
+        remaining &= ~near[counts.argmax()]
+        if remaining.mean() <= 1.0 - share + 1e-12:
+            return sites
+    return most
+
+
 def mode_statistics(
     points: np.ndarray,
     centers: np.ndarray,
@@ -29,8 +52,13 @@ def mode_statistics(
     - modes_covered: modes holding at least `cover_fraction` of their fair share
       (N / num_modes) of the high-quality samples.
     - top2_share: the share of all samples whose nearest centre is one of the two most
-      popular modes; collapsed = top2_share >= collapse_share, i.e. samples "around only one
-      or two modes" (the Table 4 criterion).
+      popular modes.
+    - sites: `concentration_sites`, the number of small discs that hold 90% of the samples.
+    - collapsed: samples "around only one or two modes" (the Table 4 criterion): top2_share >=
+      collapse_share, or 90% of the samples on at most two sites wherever they are (a pile
+      between modes or far off escapes the nearest-mode test).
+    - concentrated: 90% of the samples on fewer sites than half the modes: a failed run even
+      when it is not a one- or two-mode collapse.
     """
     points = np.asarray(points, np.float64)
     centers = unique_centers(centers)
@@ -41,10 +69,13 @@ def mode_statistics(
     high_quality_counts = np.bincount(nearest[close], minlength=len(centers))
     nearest_counts = np.sort(np.bincount(nearest, minlength=len(centers)))[::-1]
     top2_share = float(nearest_counts[:2].sum() / max(len(points), 1))
+    sites = concentration_sites(points)
     return {
         "num_modes": int(len(centers)),
         "modes_covered": int((high_quality_counts >= cover_fraction * fair_share).sum()),
         "high_quality_fraction": float(close.mean()),
         "top2_share": top2_share,
-        "collapsed": bool(top2_share >= collapse_share),
+        "sites": sites,
+        "collapsed": bool(top2_share >= collapse_share or sites <= 2),
+        "concentrated": bool(sites <= len(centers) // 2),
     }
