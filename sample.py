@@ -60,6 +60,8 @@ def parse_labels(values: Optional[List[str]], num: int, num_classes: Optional[in
 def sample_tflite(path: str, num: int, labels_flag, seed: int) -> np.ndarray:
     from ai_edge_litert.interpreter import Interpreter
 
+    if not os.path.isfile(path):
+        raise SampleError(f"--model={path}: no such file; pass the tflite/generator.tflite of an export.py output folder.")
     metadata_path = os.path.join(os.path.dirname(path), "metadata.json")
     if not os.path.exists(metadata_path):
         raise SampleError(f"{metadata_path} not found: keep the export's metadata.json beside the .tflite file.")

@@ -11,6 +11,7 @@ the same weights as an uninterrupted one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -40,6 +41,7 @@ from lsgan_tf.config import ConfigError, TrainConfig
 from lsgan_tf.data.datasets import make_dataset, num_classes
 from lsgan_tf.distribute import make_strategy, worker_is_chief
 from lsgan_tf.gan import GAN, ConditionalGAN
+from lsgan_tf.run_lock import run_directory_lock
 
 __all__ = ["ConfigError", "TrainConfig", "TrainingDiverged", "build_gan", "make_optimizer", "train"]
 
@@ -170,6 +172,12 @@ def train(
     chief = worker_is_chief(strategy)
     out_dir = config.out_dir if chief else os.path.join(config.out_dir, f"worker_{strategy.cluster_resolver.task_id}")
     os.makedirs(out_dir, exist_ok=True)
+    with run_directory_lock(config.out_dir) if chief else contextlib.nullcontext():
+        return _train_locked(config, strategy, classes, chief, out_dir, log, callbacks)
+
+
+def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> Dict[str, Any]:
+    """The body of `train`, run while this process holds the run directory (the chief only)."""
     log = _Logger(os.path.join(config.out_dir, "train.log") if chief else None, log if chief else (lambda line: None))
     if chief:
         _write_config(config, strategy, classes)

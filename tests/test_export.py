@@ -196,6 +196,13 @@ def test_sample_py_saved_model_and_label_errors(exports, tmp_path):
     assert bad.returncode == 2 and "outside [0, 4)" in bad.stderr
 
 
+def test_sample_py_names_a_missing_model_file(tmp_path):
+    missing = tmp_path / "missing.tflite"
+    result = run_script("sample.py", f"--model={missing}", f"--out={tmp_path / 'g.png'}")
+    assert result.returncode == 2 and f"--model={missing}: no such file" in result.stderr
+    assert "metadata.json" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_bad_inputs_give_clear_errors(exports, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
