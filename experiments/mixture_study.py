@@ -52,15 +52,20 @@ def plot_grid(samples_by_step, path, title, kind="histogram"):
 
     from lsgan_tf.data.mixture import mixture_centers
 
+    from lsgan_tf.mixture_ensemble import sample_real
+
     steps = sorted(samples_by_step)
-    seeds = min(GRID_SEEDS, samples_by_step[steps[0]].shape[0])
-    figure, axes = pyplot.subplots(seeds, len(steps), figsize=(1.8 * len(steps), 1.8 * seeds), squeeze=False)
+    seeds, count = samples_by_step[steps[0]].shape[:2]
+    seeds = min(GRID_SEEDS, seeds)
+    columns = {f"step {step}": samples_by_step[step] for step in steps}
+    columns["data"] = sample_real(np.random.default_rng(0), seeds, count)  # the paper's last column
+    figure, axes = pyplot.subplots(seeds, len(columns), figsize=(1.8 * len(columns), 1.8 * seeds + 0.4), squeeze=False)
     centers = mixture_centers()
     grid = np.mgrid[-1.5:1.5:120j, -1.5:1.5:120j]
-    for column, step in enumerate(steps):
+    for column, (heading, samples) in enumerate(columns.items()):
         for row in range(seeds):
             axis = axes[row][column]
-            points = samples_by_step[step][row]
+            points = samples[row]
             if kind == "kde":
                 inside = points[(np.abs(points) <= 3).all(axis=1)]
                 if len(inside) > 2 and np.linalg.matrix_rank(np.cov(inside.T)) == 2:
@@ -75,7 +80,7 @@ def plot_grid(samples_by_step, path, title, kind="histogram"):
             axis.set_yticks([])
             axis.set_aspect("equal")
             if row == 0:
-                axis.set_title(f"step {step}", fontsize=8)
+                axis.set_title(heading, fontsize=8)
     figure.suptitle(title)
     figure.tight_layout()
     figure.savefig(path, dpi=80)

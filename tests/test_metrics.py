@@ -134,3 +134,10 @@ def test_a_blurred_ring_is_neither_collapsed_nor_concentrated():
     stats = mode_statistics(ring, CENTERS, STD)
     assert stats["sites"] > 16 and not stats["collapsed"] and not stats["concentrated"]
     assert mode_statistics(around(range(8), 100), CENTERS, STD)["sites"] == 8
+    assert stats["median_distance"] > 10 * STD  # a blurred ring is far from the modes, if not concentrated
+
+
+def test_median_distance_of_the_data_is_its_rayleigh_median():
+    """Samples N(mode, std^2 I) lie a median std * sqrt(2 ln 2) from their mode."""
+    stats = mode_statistics(around(range(8), 2000), CENTERS, STD)
+    assert stats["median_distance"] == pytest.approx(STD * np.sqrt(2 * np.log(2)), rel=0.03)

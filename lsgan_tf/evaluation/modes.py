@@ -53,6 +53,8 @@ def mode_statistics(
       (N / num_modes) of the high-quality samples.
     - top2_share: the share of all samples whose nearest centre is one of the two most
       popular modes.
+    - median_distance: the median distance of a sample to its nearest centre (the data's own:
+      std * sqrt(2 ln 2) = 1.18 std), a measure of blur that no threshold hides.
     - sites: `concentration_sites`, the number of small discs that hold 90% of the samples.
     - collapsed: samples "around only one or two modes" (the Table 4 criterion): top2_share >=
       collapse_share, or 90% of the samples on at most two sites wherever they are (a pile
@@ -75,6 +77,7 @@ def mode_statistics(
         "modes_covered": int((high_quality_counts >= cover_fraction * fair_share).sum()),
         "high_quality_fraction": float(close.mean()),
         "top2_share": top2_share,
+        "median_distance": float(np.median(distances.min(axis=1))),
         "sites": sites,
         "collapsed": bool(top2_share >= collapse_share or sites <= 2),
         "concentrated": bool(sites <= len(centers) // 2),
