@@ -45,14 +45,21 @@ def restore_model(run_dir: str, checkpoint: Optional[str] = None):
     """(model, config, record): the run's GAN with the newest (or the given) checkpoint restored."""
     from lsgan_tf.training import build_gan, make_checkpoint
 
+    from lsgan_tf.checkpoints import CheckpointError, restore_newest_readable
+
     config, record = load_config(run_dir)
     config = config.resolve()
-    path = checkpoint or tf.train.latest_checkpoint(os.path.join(run_dir, "checkpoints"))
-    if path is None:
-        raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty); train longer or pass --checkpoint.")
     model = build_gan(config, record.get("num_classes"))
+    if checkpoint is None:  # the newest readable one, as a resumed training run takes it
+        try:
+            path = restore_newest_readable(make_checkpoint(model), os.path.join(run_dir, "checkpoints"))
+        except CheckpointError as error:
+            raise RunError(str(error)) from None
+        if path is None:
+            raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty); train longer or pass --checkpoint.")
+        return model, config, record
     try:
-        make_checkpoint(model).restore(path).expect_partial().assert_existing_objects_matched()
-    except (tf.errors.NotFoundError, AssertionError, ValueError) as error:
-        raise RunError(f"cannot restore {path}: {str(error).splitlines()[0]}") from None
+        make_checkpoint(model).restore(checkpoint).expect_partial().assert_existing_objects_matched()
+    except (tf.errors.OpError, IndexError, AssertionError, ValueError) as error:
+        raise RunError(f"cannot restore {checkpoint}: {str(error).splitlines()[0]}") from None
     return model, config, record

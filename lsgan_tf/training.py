@@ -37,6 +37,7 @@ from lsgan_tf.callbacks import (
     TensorBoardLogger,
     TrainingDiverged,
 )
+from lsgan_tf.checkpoints import restore_newest_readable
 from lsgan_tf.config import ConfigError, TrainConfig
 from lsgan_tf.data.datasets import make_dataset, num_classes
 from lsgan_tf.distribute import make_strategy, worker_is_chief
@@ -185,9 +186,10 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     with strategy.scope():
         model = build_gan(config, classes)
         checkpoint = make_checkpoint(model)
-    manager = tf.train.CheckpointManager(checkpoint, os.path.join(out_dir, "checkpoints"), max_to_keep=config.keep_checkpoints)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    directory = os.path.join(out_dir, "checkpoints")
+    restored = restore_newest_readable(checkpoint, directory, log)
+    manager = tf.train.CheckpointManager(checkpoint, directory, max_to_keep=config.keep_checkpoints)
+    if restored:
         log(f"resumed from step {global_step(model)}")
         # The checkpoint restores the optimizers' learning rates; the command line wins.
         for optimizer, lr in zip((model.d_optimizer, model.g_optimizer), learning_rates(config)):
