@@ -8,9 +8,10 @@ Trains the exact network and the same network without D's FC batch norm
 (--arch_option=d_fc_norm=false) on the same data, seed and settings, and every --every steps
 records `lsgan_tf.diagnostics.shared_change_gradients` on a fixed z and real batch: how well
 the per-sample input gradients of G's loss agree (alignment), the gradient for brightening
-every fake at once, and G's mean pixel and per-pixel spread next to the data's. Writes
-<net>.jsonl (one record per measurement), results.json and mechanism.png. Re-running the same
-command resumes both runs.
+every fake at once, and G's mean pixel and per-pixel spread next to the data's. On the exact
+network's last kept checkpoints it also measures the same weights with the FC BN normalising
+by its moving statistics instead of the fake batch's. Writes <net>.jsonl (one record per
+measurement), results.json and mechanism.png. Re-running the same command resumes both runs.
 """
 
 from __future__ import annotations
@@ -66,6 +67,26 @@ def _run(label: str, arch_option, z, real):
     return {record["step"]: record for record in _records(path)}  # a resumed step keeps its last record
 
 
+def _frozen_comparison(label: str, z, real):
+    """The exact network's kept checkpoints measured twice: as trained (FC BN on the fake
+    batch) and with that BN frozen to its moving statistics."""
+    import tensorflow as tf
+
+    from lsgan_tf.diagnostics import shared_change_gradients
+    from lsgan_tf.runs import restore_model
+
+    run_dir = os.path.join(FLAGS.out, "runs", label.replace(" ", "_").replace("'", ""))
+    rows = []
+    for path in tf.train.get_checkpoint_state(os.path.join(run_dir, "checkpoints")).all_model_checkpoint_paths:
+        model, _, _ = restore_model(run_dir, path)
+        step = int(model.g_optimizer.iterations.numpy())
+        for frozen in ((), ("d_fc1_bn",)):
+            record = shared_change_gradients(model, z, real, frozen=frozen)
+            rows.append({"step": step, "fc_bn": "moving statistics" if frozen else "fake batch", **record})
+            print("frozen comparison", rows[-1], flush=True)
+    return rows
+
+
 def main(argv) -> None:
     del argv
     import numpy as np
@@ -79,6 +100,7 @@ def main(argv) -> None:
     z = np.random.default_rng(FLAGS.seed).standard_normal((preset.batch_size, preset.z_dim)).astype(np.float32)
     real = next(iter(make_dataset(preset, batch_size=preset.batch_size, data_dir=FLAGS.data_dir, seed=FLAGS.seed + 1))).numpy()
     results = {label: _run(label, options, z, real) for label, options in NETWORKS.items()}
+    frozen = _frozen_comparison("exact Table 5", z, real)
     panels = {}
     for key, title in PANELS.items():
         curves = {}
@@ -92,7 +114,8 @@ def main(argv) -> None:
     curves_png(panels, os.path.join(FLAGS.out, "mechanism.png"), log_panels=(PANELS["alignment"],))
     with open(os.path.join(FLAGS.out, "results.json"), "w") as handle:
         json.dump({"command": " ".join(sys.argv), "runs": {label: [records[s] for s in sorted(records)]
-                                                           for label, records in results.items()}}, handle, indent=2)
+                                                           for label, records in results.items()},
+                   "exact_network_fc_bn_frozen": frozen}, handle, indent=2)
 
 
 if __name__ == "__main__":

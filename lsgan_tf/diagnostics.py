@@ -11,7 +11,8 @@ background -- vanishes with it. `shared_change_gradients` measures that quantity
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+import contextlib
+from typing import Dict, Iterator, Optional, Sequence
 
 import keras
 import numpy as np
@@ -27,7 +28,22 @@ def _restoring_non_trainable(model):
     return variables, [v.numpy() for v in variables]
 
 
-def shared_change_gradients(model, z, real: Optional[np.ndarray] = None, labels=None) -> Dict[str, float]:
+@contextlib.contextmanager
+def frozen_batch_norms(network, names: Sequence[str]) -> Iterator[None]:
+    """Within the block the named BN layers of `network` normalise with their moving statistics
+    even in training mode (Keras runs a non-trainable BN in inference mode)."""
+    layers = [network.get_layer(name) for name in names]
+    for layer in layers:
+        layer.trainable = False
+    try:
+        yield
+    finally:
+        for layer in layers:
+            layer.trainable = True
+
+
+def shared_change_gradients(model, z, real: Optional[np.ndarray] = None, labels=None,
+                            frozen: Sequence[str] = ()) -> Dict[str, float]:
     """G's loss gradient with respect to each fake image (D and G in training mode, as in the G
     update), summarised per batch:
 
@@ -40,12 +56,14 @@ def shared_change_gradients(model, z, real: Optional[np.ndarray] = None, labels=
     - fake_mean, fake_pixel_std: G's mean pixel value and its per-pixel standard deviation over
       the batch (averaged over pixels); real_mean, real_pixel_std the same for `real`.
 
-    BN moving statistics are restored afterwards, so a measurement does not change the run.
+    `frozen` names BN layers of D that use their moving statistics instead of the fake batch's
+    (the same weights without batch statistics there). BN moving statistics are restored
+    afterwards, so a measurement does not change the run.
     """
     variables, values = _restoring_non_trainable(model)
     try:
         fake = tf.convert_to_tensor(model.generate(z, labels, training=True))
-        with tf.GradientTape() as tape:
+        with tf.GradientTape() as tape, frozen_batch_norms(model.discriminator, frozen):
             tape.watch(fake)
             loss = model.generator_objective(model.discriminate(fake, labels, training=True))
         gradients = tape.gradient(loss, fake).numpy().reshape(len(fake), -1)

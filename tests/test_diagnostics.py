@@ -48,3 +48,14 @@ def test_a_measurement_leaves_the_moving_statistics_alone():
     shared_change_gradients(model, np.ones((BATCH, Z_DIM), np.float32))
     for a, b in zip(before, model.discriminator.non_trainable_variables):
         np.testing.assert_array_equal(a, b.numpy())
+
+
+def test_freezing_the_fc_batch_norm_restores_the_gradient_of_identical_fakes():
+    """The same weights with D's FC BN on its moving statistics: identical fakes get the same
+    nonzero gradient again; afterwards the layer trains on batch statistics as before."""
+    model = collapsed_gan(True)
+    z = np.random.default_rng(1).standard_normal((BATCH, Z_DIM)).astype(np.float32)
+    frozen = shared_change_gradients(model, z, frozen=("d_fc1_bn",))
+    assert frozen["per_sample_gradient_norm"] > 1e-4 and frozen["alignment"] == pytest.approx(1.0, abs=1e-5)
+    assert model.discriminator.get_layer("d_fc1_bn").trainable
+    assert shared_change_gradients(model, z)["per_sample_gradient_norm"] < 1e-4 * frozen["per_sample_gradient_norm"]
