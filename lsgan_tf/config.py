@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+import os
 from typing import Any, Dict, Optional, Sequence
 
 from lsgan_tf import architectures, losses, presets
@@ -46,7 +47,7 @@ class TrainConfig:
     optimizer: Optional[str] = None
     d_steps: Optional[int] = None
     gp_weight: Optional[float] = None
-    out_dir: str = "runs/default"
+    out_dir: Optional[str] = None  # None: runs/<dataset>-<loss>
     sample_every: int = 500
     checkpoint_every: int = 1000
     keep_checkpoints: int = 3
@@ -65,6 +66,10 @@ class TrainConfig:
     def tfds_name(self) -> Optional[str]:
         """NAME of --dataset=tfds:NAME, else None."""
         return self.dataset[len("tfds:"):] if self.dataset.startswith("tfds:") else None
+
+    def default_out_dir(self) -> str:
+        """runs/<dataset>-<loss>: a run directory per dataset and loss unless --out_dir is given."""
+        return os.path.join("runs", f"{self.dataset.replace(':', '_').replace('/', '_')}-{self.loss}")
 
     @property
     def preset_name(self) -> str:
@@ -94,6 +99,7 @@ class TrainConfig:
             z_dim=chosen(self.z_dim, preset.z_dim),
             optimizer=chosen(self.optimizer, preset.optimizer),
             d_steps=chosen(self.d_steps, preset.d_steps),
+            out_dir=chosen(self.out_dir, self.default_out_dir()),
         )
         resolved._check()
         if not resolved.steps_per_execution:

@@ -112,13 +112,54 @@ def _git_commit() -> Optional[str]:
         return None
 
 
-def _write_config(config: TrainConfig, strategy: tf.distribute.Strategy, classes: Optional[int]) -> None:
+# Settings that define the model or its objective: a resumed run must keep them.
+MODEL_SETTINGS = ("dataset", "arch", "arch_option", "loss", "coding", "reduction", "z_dim", "conditional", "noise")
+
+
+def _stored_config(out_dir: str) -> Optional[Dict[str, Any]]:
+    path = os.path.join(out_dir, "config.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def _comparable(value):
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def check_resume_settings(config: TrainConfig, stored: Optional[Dict[str, Any]]) -> Dict[str, list]:
+    """The settings that differ from the run's stored config.json, as {name: [stored, given]}.
+    Raises ConfigError listing them when one of MODEL_SETTINGS differs (the checkpoints hold
+    another model or objective); the others (steps, learning rate, intervals, ...) may change."""
+    if stored is None:
+        return {}
+    given = dataclasses.asdict(config)
+    changed = {name: [stored[name], given[name]] for name in given
+               if name in stored and _comparable(stored[name]) != _comparable(given[name])}
+    conflicts = {name: values for name, values in changed.items() if name in MODEL_SETTINGS}
+    if conflicts:
+        lines = "; ".join(f"--{name}: the run has {old!r}, the command gives {new!r}" for name, (old, new) in conflicts.items())
+        raise ConfigError(
+            f"--out_dir={config.out_dir} holds a run with other model settings ({lines}). Resume it with its own "
+            f"settings (config.json), or pass another --out_dir for the new run."
+        )
+    return changed
+
+
+def _write_config(config: TrainConfig, strategy: tf.distribute.Strategy, classes: Optional[int],
+                  stored: Optional[Dict[str, Any]], changed: Dict[str, list]) -> None:
+    """config.json: the settings of this start, and the history of every start of the run
+    (its time and the settings it changed)."""
+    history = list(stored.get("history", [])) if stored else []
+    history.append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "changed": changed})
     record = {
         **dataclasses.asdict(config),
         "num_classes": classes,
         "replicas": strategy.num_replicas_in_sync,
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
         "git_commit": _git_commit(),
+        "history": history,
     }
     path = os.path.join(config.out_dir, "config.json")
     with open(path + ".tmp", "w") as handle:
@@ -181,7 +222,11 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     """The body of `train`, run while this process holds the run directory (the chief only)."""
     log = _Logger(os.path.join(config.out_dir, "train.log") if chief else None, log if chief else (lambda line: None))
     if chief:
-        _write_config(config, strategy, classes)
+        stored = _stored_config(config.out_dir)
+        changed = check_resume_settings(config, stored)
+        _write_config(config, strategy, classes, stored, changed)
+        if changed:
+            log("resuming with changed settings: " + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items()))
 
     with strategy.scope():
         model = build_gan(config, classes)
