@@ -21,6 +21,7 @@ flags.DEFINE_integer("version", 1, "SavedModel version number (TF Serving's numb
 flags.DEFINE_list("formats", ["saved_model", "tflite"], "Any of saved_model, tflite.")
 flags.DEFINE_integer("tflite_batch", 1, "Static batch of the TFLite models (mobile GPU delegates need one).")
 flags.DEFINE_list("quantize", ["none", "float16", "dynamic"], "TFLite variants: none (float32), float16, dynamic (int8 weights).")
+flags.DEFINE_integer("max_sample", 1024, "Largest num the SavedModel's sample signature accepts (larger and non-positive requests are rejected before any allocation).")
 flags.DEFINE_enum("ema", "auto", ["auto", "true", "false"], "Export the EMA generator: auto = when the run kept one.")
 
 
@@ -31,7 +32,8 @@ def main(argv) -> int:
 
     try:
         paths = export_run(FLAGS.run_dir, FLAGS.out, checkpoint=FLAGS.checkpoint, version=FLAGS.version,
-                           formats=FLAGS.formats, tflite_batch=FLAGS.tflite_batch, quantize=FLAGS.quantize, ema=FLAGS.ema)
+                           formats=FLAGS.formats, tflite_batch=FLAGS.tflite_batch, quantize=FLAGS.quantize, ema=FLAGS.ema,
+                           max_sample=FLAGS.max_sample)
     except ExportError as error:
         print(f"export.py: error: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence
 
 from lsgan_tf.runs import RunError, class_names, restore_model
 from lsgan_tf.serving import (
+    DEFAULT_MAX_SAMPLE,
     QUANTIZATIONS,
     TFLITE_NAMES,
     GeneratorModule,
@@ -35,7 +36,7 @@ def example_requests(z_dim: int, num_classes: Optional[int]) -> dict:
 
 
 def readme_text(name: str, z_dim: int, num_classes: Optional[int], version: int, tflite_batch: int,
-                shape: Sequence[int], pixel_range: Sequence[float], noise: str) -> str:
+                shape: Sequence[int], pixel_range: Sequence[float], noise: str, max_sample: int) -> str:
     """The README.txt of an export: layout, signatures, TF Serving commands, on-device use."""
     requests = example_requests(z_dim, num_classes)
     labels = "" if num_classes is None else f" and labels (int32 [N], 0..{num_classes - 1})"
@@ -46,8 +47,9 @@ saved_model/{version}/   TF Serving model base path layout (numbered version fol
   signature serving_default: z (float32 [N, {z_dim}]){labels}
                              -> images (float32 [N, {', '.join(map(str, shape))}], range {list(pixel_range)}),
                                 images_uint8 (uint8 0-255)
-  signature sample:          seed (int64 scalar), num (int32 scalar){' and labels (int32 [num])' if num_classes else ''}
-                             -> the same outputs, z drawn in the graph from the seed
+  signature sample:          seed (int64 scalar), num (int32 scalar, 1..{max_sample}){' and labels (int32 [num])' if num_classes else ''}
+                             -> the same outputs, z drawn in the graph from the seed;
+                             a num outside 1..{max_sample} is rejected before anything is allocated
 tflite/                  generator.tflite (float32), generator_float16.tflite, generator_dynamic.tflite,
                          static batch {tflite_batch}; metadata.json lists inputs, outputs and ranges
 
@@ -83,6 +85,7 @@ def export_run(
     tflite_batch: int = 1,
     quantize: Sequence[str] = QUANTIZATIONS,
     ema: str = "auto",
+    max_sample: int = DEFAULT_MAX_SAMPLE,
 ) -> List[str]:
     """Exports the run's generator; returns the paths written."""
     unknown = [f for f in formats if f not in FORMATS]
@@ -91,8 +94,8 @@ def export_run(
     bad_quantize = [q for q in quantize if q not in QUANTIZATIONS]
     if bad_quantize:
         raise ExportError(f"--quantize: unknown {bad_quantize}; expected any of {list(QUANTIZATIONS)}.")
-    if tflite_batch < 1 or version < 1:
-        raise ExportError("--tflite_batch and --version must be positive integers.")
+    if tflite_batch < 1 or version < 1 or max_sample < 1:
+        raise ExportError("--tflite_batch, --version and --max_sample must be positive integers.")
     try:
         model, config, _ = restore_model(run_dir, checkpoint)
     except RunError as error:
@@ -109,7 +112,7 @@ def export_run(
     os.makedirs(out, exist_ok=True)
     names = class_names(config)
     if "saved_model" in formats:
-        module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes)
+        module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes, max_sample=max_sample)
         metadata = tflite_metadata(module, None, shape, names)
         written.append(save_saved_model(module, os.path.join(out, "saved_model", str(version)), metadata))
     if "tflite" in formats:
@@ -130,7 +133,7 @@ def export_run(
     readme = os.path.join(out, "README.txt")
     with open(readme, "w") as handle:
         handle.write(readme_text(config.arch, model.z_dim, num_classes, version, tflite_batch, shape, pixel_range,
-                                 model.noise))
+                                 model.noise, max_sample))
     write_json(example_requests(model.z_dim, num_classes), os.path.join(out, "example_requests.json"))
     written += [readme, os.path.join(out, "example_requests.json")]
     return written

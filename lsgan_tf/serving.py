@@ -2,10 +2,12 @@
 
 SavedModel signatures (no custom objects needed to load):
 - `serving_default(z[, labels])` -> {"images": float32 [N, H, W, C] in the generator's range,
-  "images_uint8": uint8 0-255}. A z of the wrong width is rejected by the signature; labels
-  outside [0, num_classes) fail an in-graph check.
+  "images_uint8": uint8 0-255}. A z of the wrong width is rejected by the signature; a z with
+  NaN or Inf and labels outside [0, num_classes) fail in-graph checks.
 - `sample(seed, num[, labels])` -> the same outputs, z drawn in the graph with a stateless RNG
-  from `seed`, so a client needs no noise of its own.
+  from `seed`, so a client needs no noise of its own. `num` must be in [1, max_sample]; the
+  check runs before anything is allocated, so one request cannot ask the server for millions
+  of images.
 
 TFLite files are converted from a SavedModel (never `from_keras_model`) whose signature has a
 static batch, so mobile GPU delegates accept every op.
@@ -23,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 QUANTIZATIONS = ("none", "float16", "dynamic")
+DEFAULT_MAX_SAMPLE = 1024
 TFLITE_NAMES = {"none": "generator.tflite", "float16": "generator_float16.tflite", "dynamic": "generator_dynamic.tflite"}
 
 
@@ -36,11 +39,14 @@ class GeneratorModule(tf.Module):
     """The generator with the serving signatures, tracked so tf.saved_model.save keeps its weights."""
 
     def __init__(self, generator, z_dim: int, pixel_range: Tuple[float, float], noise: str = "normal",
-                 num_classes: Optional[int] = None, batch: Optional[int] = None, checks: bool = True):
+                 num_classes: Optional[int] = None, batch: Optional[int] = None, checks: bool = True,
+                 max_sample: int = DEFAULT_MAX_SAMPLE):
         super().__init__(name="lsgan_generator")
+        if max_sample < 1:
+            raise ValueError(f"max_sample must be a positive integer, got {max_sample}.")
         self.generator = generator
         self.z_dim, self.pixel_range, self.noise = z_dim, tuple(pixel_range), noise
-        self.num_classes, self.checks = num_classes, checks
+        self.num_classes, self.checks, self.max_sample = num_classes, checks, int(max_sample)
         z_spec = tf.TensorSpec([batch, z_dim], tf.float32, name="z")
         if num_classes is None:
             self.serving_default = tf.function(self._generate_unconditional, input_signature=[z_spec])
@@ -66,17 +72,33 @@ class GeneratorModule(tf.Module):
         ]):
             return tf.identity(labels)
 
+    def _check_z(self, z):
+        if not self.checks:
+            return z
+        return tf.debugging.assert_all_finite(z, message="z must be finite (no NaN or Inf)")
+
+    def _check_num(self, num):
+        if not self.checks:
+            return num
+        with tf.control_dependencies([
+            tf.debugging.assert_positive(num, message="num must be >= 1"),
+            tf.debugging.assert_less_equal(num, tf.constant(self.max_sample, tf.int32),
+                                           message=f"num must be <= max_sample = {self.max_sample}"),
+        ]):
+            return tf.identity(num)
+
     def _noise(self, seed, num):
+        num = self._check_num(num)
         key = tf.stack([seed, tf.constant(0, tf.int64)])
         if self.noise == "uniform":
             return tf.random.stateless_uniform([num, self.z_dim], key, -1.0, 1.0)
         return tf.random.stateless_normal([num, self.z_dim], key)
 
     def _generate_unconditional(self, z):
-        return self._outputs(self.generator(z, training=False))
+        return self._outputs(self.generator(self._check_z(z), training=False))
 
     def _generate_conditional(self, z, labels):
-        return self._outputs(self.generator([z, self._check_labels(labels)], training=False))
+        return self._outputs(self.generator([self._check_z(z), self._check_labels(labels)], training=False))
 
     def _sample_unconditional(self, seed, num):
         return self._generate_unconditional(self._noise(seed, num))
@@ -132,6 +154,7 @@ def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[
         inputs.append({"name": "labels", "dtype": "int32", "shape": [batch], "range": [0, module.num_classes - 1]})
     return {
         "signature": "serving_default",
+        "max_sample": module.max_sample,
         "z_dim": module.z_dim,
         "num_classes": module.num_classes,
         "inputs": inputs,

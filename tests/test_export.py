@@ -217,3 +217,22 @@ def test_bad_inputs_give_clear_errors(exports, tmp_path):
         serving(z=tf.zeros((1, 8)), labels=tf.constant([4]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be >= 0"):
         serving(z=tf.zeros((1, 8)), labels=tf.constant([-1]))
+
+
+def test_serving_rejects_unbounded_and_non_finite_requests(exports):
+    """sample's num must be in [1, max_sample] (checked before z is drawn: 50 million images
+    would need gigabytes), serving_default refuses NaN z; the bound is in metadata and README."""
+    _, out = exports["digits"]
+    loaded = tf.saved_model.load(str(out / "saved_model" / "1"))
+    sample = loaded.signatures["sample"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num must be <= max_sample = 1024"):
+        sample(seed=tf.constant(0, tf.int64), num=tf.constant(50_000_000))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="num must be >= 1"):
+        sample(seed=tf.constant(0, tf.int64), num=tf.constant(0))
+    assert sample(seed=tf.constant(0, tf.int64), num=tf.constant(1024))["images"].shape[0] == 1024
+    z = np.zeros((2, 16), np.float32)
+    z[1, 3] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match="z must be finite"):
+        loaded.signatures["serving_default"](z=tf.constant(z))
+    metadata = json.loads((out / "saved_model" / "1" / "assets.extra" / "metadata.json").read_text())
+    assert metadata["max_sample"] == 1024 and "num (int32 scalar, 1..1024)" in (out / "README.txt").read_text()
