@@ -124,7 +124,7 @@ def write_outputs(results: dict) -> None:
     """results.json and table.md, rewritten after every evaluation (a cut-off run keeps its data)."""
     with open(os.path.join(FLAGS.out, "results.json"), "w") as handle:
         json.dump(results, handle, indent=2)
-    lines = ["| loss | steps reached | runs that ever collapse to 1-2 modes | runs ever concentrated on <= 4 sites | "
+    lines = ["| loss | steps reached | runs that ever collapse to 1-2 modes | runs ever concentrated (>= half the samples on 2 small spots) | "
              "final mean modes covered (of 8) | final high-quality fraction | paper (Table 4) |",
              "|---|---|---|---|---|---|---|"]
     for loss, record in results["losses"].items():

@@ -120,7 +120,7 @@ def test_piles_away_from_the_modes_count_as_collapse():
     modes = unique_centers(CENTERS)
     between = [(modes[i] + modes[i + 1]) / 2 for i in (0, 2, 4)]  # midpoints of three mode pairs
     three = mode_statistics(pile(between, 300), CENTERS, STD)
-    assert three["top2_share"] < 0.9 and three["sites"] == 3
+    assert three["top2_share"] < 0.9 and three["sites"] == 3 and three["top2_site_share"] == pytest.approx(2 / 3)
     assert not three["collapsed"] and three["concentrated"]  # a failure, reported as such
     far_off = mode_statistics(pile([(4.0, 4.0), (-3.0, 5.0)], 400), CENTERS, STD)
     assert far_off["sites"] == 2 and far_off["collapsed"]
@@ -132,8 +132,11 @@ def test_a_blurred_ring_is_neither_collapsed_nor_concentrated():
     angle = np.random.default_rng(3).uniform(0, 2 * np.pi, 2000)
     ring = np.stack([np.cos(angle), np.sin(angle)], axis=1) * np.random.default_rng(4).normal(1, 0.05, (2000, 1))
     stats = mode_statistics(ring, CENTERS, STD)
-    assert stats["sites"] > 16 and not stats["collapsed"] and not stats["concentrated"]
+    assert stats["sites"] > 16 and stats["top2_site_share"] < 0.2
+    assert not stats["collapsed"] and not stats["concentrated"]
     assert mode_statistics(around(range(8), 100), CENTERS, STD)["sites"] == 8
+    data = mode_statistics(around([0, 0, 1, 2, 3, 4, 5, 6, 7], 200), CENTERS, STD)  # ls.py's double mode
+    assert data["top2_site_share"] == pytest.approx(1 / 3) and not data["concentrated"]
     assert stats["median_distance"] > 10 * STD  # a blurred ring is far from the modes, if not concentrated
 
 

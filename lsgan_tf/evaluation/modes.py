@@ -18,25 +18,34 @@ def unique_centers(centers: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
 
 SITE_RADIUS = 0.1  # a tenth of the ring's radius: well under half the spacing of neighbouring modes (0.77)
 SITE_SHARE = 0.9
+MOST_SITES = 64
 
 
-def concentration_sites(points: np.ndarray, radius: float = SITE_RADIUS, share: float = SITE_SHARE,
-                        most: int = 64) -> int:
-    """How many discs of `radius`, placed greedily on the densest remaining sample, it takes to
-    hold `share` of the samples (at most `most`), wherever they lie: on modes, between them or
-    far off. A generator that covers the 8 modes needs 8; one piled on a point or two needs 1-2.
-    """
+def site_shares(points: np.ndarray, radius: float = SITE_RADIUS, most: int = MOST_SITES) -> np.ndarray:
+    """The share of the samples held by the 1, 2, ... densest sites: discs of `radius` placed
+    greedily, each on the sample with the most not-yet-held samples within `radius`, wherever
+    that is (on a mode, between modes or far off). At most `most` sites."""
     points = np.asarray(points, np.float64)
     if len(points) == 0:
-        return 0
+        return np.zeros(0)
     near = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2) <= radius
     remaining = np.ones(len(points), bool)
-    for sites in range(1, most + 1):
+    shares = []
+    for _ in range(most):
         counts = near[:, remaining].sum(axis=1) * remaining
         remaining &= ~near[counts.argmax()]
-        if remaining.mean() <= 1.0 - share + 1e-12:
-            return sites
-    return most
+        shares.append(1.0 - remaining.mean())
+        if not remaining.any():
+            break
+    return np.asarray(shares)
+
+
+def concentration_sites(points: np.ndarray, share: float = SITE_SHARE, radius: float = SITE_RADIUS) -> int:
+    """How many sites (`site_shares`) hold `share` of the samples (MOST_SITES when more do):
+    8 for a generator on the 8 modes, 1-2 for one piled on a point or two."""
+    shares = site_shares(points, radius)
+    reached = np.nonzero(shares >= share - 1e-12)[0]
+    return int(reached[0]) + 1 if len(reached) else MOST_SITES
 
 
 def mode_statistics(
@@ -45,6 +54,7 @@ def mode_statistics(
     std: float,
     cover_fraction: float = 0.25,
     collapse_share: float = 0.9,
+    concentrate_share: float = 0.5,
 ) -> Dict[str, float]:
     """Quality and coverage of generated 2-D points.
 
@@ -56,11 +66,13 @@ def mode_statistics(
     - median_distance: the median distance of a sample to its nearest centre (the data's own:
       std * sqrt(2 ln 2) = 1.18 std), a measure of blur that no threshold hides.
     - sites: `concentration_sites`, the number of small discs that hold 90% of the samples.
-    - collapsed: samples "around only one or two modes" (the Table 4 criterion): top2_share >=
-      collapse_share, or 90% of the samples on at most two sites wherever they are (a pile
-      between modes or far off escapes the nearest-mode test).
-    - concentrated: 90% of the samples on fewer sites than half the modes: a failed run even
-      when it is not a one- or two-mode collapse.
+    - top2_site_share: the share of the samples on the two densest sites (discs of radius 0.1)
+      wherever they lie; the data's own is 1/3 (the double-weight mode, 2/9, and one other).
+    - collapsed: samples "around only one or two modes" (the Table 4 criterion): top2_share or
+      top2_site_share >= collapse_share (a pile between modes or far off escapes the
+      nearest-mode test, not the site test).
+    - concentrated: top2_site_share >= concentrate_share (0.5): more of the samples on two
+      small spots than the data ever puts there; a failed run even when short of a collapse.
     """
     points = np.asarray(points, np.float64)
     centers = unique_centers(centers)
@@ -71,14 +83,16 @@ def mode_statistics(
     high_quality_counts = np.bincount(nearest[close], minlength=len(centers))
     nearest_counts = np.sort(np.bincount(nearest, minlength=len(centers)))[::-1]
     top2_share = float(nearest_counts[:2].sum() / max(len(points), 1))
-    sites = concentration_sites(points)
+    shares = site_shares(points)
+    top2_sites = float(shares[min(1, len(shares) - 1)]) if len(shares) else 0.0
     return {
         "num_modes": int(len(centers)),
         "modes_covered": int((high_quality_counts >= cover_fraction * fair_share).sum()),
         "high_quality_fraction": float(close.mean()),
         "top2_share": top2_share,
         "median_distance": float(np.median(distances.min(axis=1))),
-        "sites": sites,
-        "collapsed": bool(top2_share >= collapse_share or sites <= 2),
-        "concentrated": bool(sites <= len(centers) // 2),
+        "sites": concentration_sites(points),
+        "top2_site_share": top2_sites,
+        "collapsed": bool(top2_share >= collapse_share or top2_sites >= collapse_share),
+        "concentrated": bool(top2_sites >= concentrate_share),
     }
