@@ -43,6 +43,7 @@ class TrainConfig:
     steps: Optional[int] = None
     batch_size: Optional[int] = None
     lr: Optional[float] = None
+    g_lr: Optional[float] = None  # None: --lr when given, else the preset's G rate
     z_dim: Optional[int] = None
     optimizer: Optional[str] = None
     d_steps: Optional[int] = None
@@ -96,6 +97,7 @@ class TrainConfig:
             steps=chosen(self.steps, preset.steps),
             batch_size=chosen(self.batch_size, preset.batch_size),
             lr=chosen(self.lr, preset.lr),
+            g_lr=chosen(self.g_lr, chosen(self.lr, preset.generator_lr)),
             z_dim=chosen(self.z_dim, preset.z_dim),
             optimizer=chosen(self.optimizer, preset.optimizer),
             d_steps=chosen(self.d_steps, preset.d_steps),
@@ -133,8 +135,9 @@ class TrainConfig:
                     f"--steps_per_execution={self.steps_per_execution} must divide --{flag}={getattr(self, flag)} "
                     f"(callbacks run between executions); use a divisor of it or 0 for automatic."
                 )
-        if self.lr <= 0:
-            raise ConfigError(f"--lr: must be positive, got {self.lr}.")
+        for flag in ("lr", "g_lr"):
+            if getattr(self, flag) <= 0:
+                raise ConfigError(f"--{flag}: must be positive, got {getattr(self, flag)}.")
         if self.strategy not in STRATEGIES:
             raise ConfigError(f"--strategy: expected one of {list(STRATEGIES)}, got {self.strategy!r}.")
         if self.noise not in NOISE_DISTRIBUTIONS:

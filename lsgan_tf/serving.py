@@ -62,30 +62,28 @@ class GeneratorModule(tf.Module):
         images = tf.cast(images, tf.float32)
         return {"images": images, "images_uint8": _to_uint8(images, self.pixel_range)}
 
-    def _check_labels(self, labels):
+    def _checked(self, values, *bounds):
+        """`values` after in-graph checks (when checks are on): each bound is (assertion,
+        limit, message), e.g. (tf.debugging.assert_less, 10, "labels must be < 10")."""
         if not self.checks:
-            return labels
+            return values
         with tf.control_dependencies([
-            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
-            tf.debugging.assert_less(labels, tf.constant(self.num_classes, tf.int32),
-                                     message=f"labels must be < num_classes = {self.num_classes}"),
+            assertion(values, tf.constant(limit, values.dtype), message=message) for assertion, limit, message in bounds
         ]):
-            return tf.identity(labels)
+            return tf.identity(values)
+
+    def _check_labels(self, labels):
+        return self._checked(labels, (tf.debugging.assert_greater_equal, 0, "labels must be >= 0"),
+                             (tf.debugging.assert_less, self.num_classes, f"labels must be < num_classes = {self.num_classes}"))
+
+    def _check_num(self, num):
+        return self._checked(num, (tf.debugging.assert_greater_equal, 1, "num must be >= 1"),
+                             (tf.debugging.assert_less_equal, self.max_sample, f"num must be <= max_sample = {self.max_sample}"))
 
     def _check_z(self, z):
         if not self.checks:
             return z
         return tf.debugging.assert_all_finite(z, message="z must be finite (no NaN or Inf)")
-
-    def _check_num(self, num):
-        if not self.checks:
-            return num
-        with tf.control_dependencies([
-            tf.debugging.assert_positive(num, message="num must be >= 1"),
-            tf.debugging.assert_less_equal(num, tf.constant(self.max_sample, tf.int32),
-                                           message=f"num must be <= max_sample = {self.max_sample}"),
-        ]):
-            return tf.identity(num)
 
     def _noise(self, seed, num):
         num = self._check_num(num)

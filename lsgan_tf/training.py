@@ -65,9 +65,9 @@ def resolve_jit_compile(choice: str) -> bool:
 
 
 def learning_rates(config: TrainConfig) -> tuple:
-    """(D learning rate, G learning rate): the preset's pair unless --lr sets both."""
-    preset = config.preset
-    return config.lr, (preset.generator_lr if config.lr == preset.lr else config.lr)
+    """(D learning rate, G learning rate) of a resolved config: --lr and --g_lr as given, else
+    the preset's pair (G follows a given --lr; only the mixture's preset has a G rate of its own)."""
+    return config.lr, config.g_lr
 
 
 def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:

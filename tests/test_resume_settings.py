@@ -33,10 +33,22 @@ def test_changeable_settings_are_applied_and_kept_in_the_history(tmp_path):
     assert result["step"] == 4 and any("lr 0.0001 -> 5e-05" in line for line in lines)
     record = json.loads((tmp_path / "config.json").read_text())
     assert record["lr"] == 5e-5 and record["steps"] == 4
-    assert [start["changed"] for start in record["history"]] == [{}, {"steps": [2, 4], "lr": [0.0001, 5e-05]}]
+    assert [start["changed"] for start in record["history"]] == [{}, {"steps": [2, 4], "lr": [0.0001, 5e-05], "g_lr": [0.001, 5e-05]}]
 
 
 def test_the_default_run_directory_is_per_dataset_and_loss():
     assert TrainConfig(dataset="mixture").resolve().out_dir == "runs/mixture-lsgan"
     assert TrainConfig(dataset="digits", loss="nsgan").resolve().out_dir == "runs/digits-nsgan"
     assert TrainConfig(dataset="mixture", out_dir="elsewhere").resolve().out_dir == "elsewhere"
+
+
+def test_a_given_lr_wins_over_the_mixture_preset_for_both_networks():
+    """--lr given sets G's rate too, even when it equals the preset's D rate (1e-4); the
+    mixture's own G rate (1e-3) applies only when no rate is given."""
+    from lsgan_tf.training import build_gan, learning_rates
+
+    assert learning_rates(TrainConfig(dataset="mixture", lr=1e-4).resolve()) == (1e-4, 1e-4)
+    assert learning_rates(TrainConfig(dataset="mixture").resolve()) == (1e-4, 1e-3)
+    assert learning_rates(TrainConfig(dataset="mixture", lr=3e-4, g_lr=2e-3).resolve()) == (3e-4, 2e-3)
+    model = build_gan(TrainConfig(dataset="mixture", lr=1e-4).resolve())
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-4)
