@@ -36,8 +36,8 @@ NETWORKS = {"exact Table 5": (), "no BN in D's FC": ("d_fc_norm=false",)}
 PANELS = {
     "alignment": "alignment of per-sample gradients",
     "brightness_gradient": "dL_G / d(brightness of every fake)",
-    "fake_mean": "mean pixel (data: dashed)",
-    "fake_pixel_std": "per-pixel std over the batch (data: dashed)",
+    "fake_mean": "mean pixel of G's samples",
+    "fake_pixel_std": "per-pixel std over the batch",
 }
 
 
@@ -103,15 +103,13 @@ def main(argv) -> None:
     frozen = _frozen_comparison("exact Table 5", z, real)
     panels = {}
     for key, title in PANELS.items():
-        curves = {}
-        for label, records in results.items():
-            steps = sorted(records)
-            curves[label] = (steps, [records[step][key] for step in steps])
-            reference = key.replace("fake_", "real_")
-            if reference != key:
-                curves["data"] = (steps, [records[step][reference] for step in steps])
+        curves = {label: (sorted(records), [records[step][key] for step in sorted(records)])
+                  for label, records in results.items()}
+        if key.startswith("fake_"):  # the data's value, from the real batch every record measured
+            steps, records = max(((sorted(r), r) for r in results.values()), key=lambda pair: len(pair[0]))
+            curves["data"] = (steps, [records[step][key.replace("fake_", "real_")] for step in steps])
         panels[title] = curves
-    curves_png(panels, os.path.join(FLAGS.out, "mechanism.png"), log_panels=(PANELS["alignment"],))
+    curves_png(panels, os.path.join(FLAGS.out, "mechanism.png"), log_panels=(PANELS["alignment"],), dashed=("data",))
     with open(os.path.join(FLAGS.out, "results.json"), "w") as handle:
         json.dump({"command": " ".join(sys.argv), "runs": {label: [records[s] for s in sorted(records)]
                                                            for label, records in results.items()},

@@ -43,17 +43,22 @@ def scatter_png(points: np.ndarray, path: str, centers: Optional[np.ndarray] = N
 
 
 def curves_png(panels: Mapping[str, Mapping[str, Tuple[Sequence[float], Sequence[float]]]], path: str,
-               xlabel: str = "step", log_panels: Sequence[str] = ()) -> str:
+               xlabel: str = "step", log_panels: Sequence[str] = (), dashed: Sequence[str] = ()) -> str:
     """Writes one panel per metric (panel title -> {curve label -> (x, y)}) side by side, atomically;
-    the panels named in `log_panels` get a logarithmic y axis."""
+    the panels named in `log_panels` get a logarithmic y axis, the curves named in `dashed`
+    (references such as the data's value) a dashed line without markers. A curve label keeps
+    its colour in every panel."""
+    labels = list(dict.fromkeys(label for curves in panels.values() for label in curves))
+    colours = {label: f"C{index}" for index, label in enumerate(labels)}
     figure, axes = _pyplot().subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), dpi=100, squeeze=False)
     for axis, (title, curves) in zip(axes[0], panels.items()):
         for label, (x, y) in curves.items():
-            axis.plot(x, y, marker="o", label=label)
+            style = {"linestyle": "--"} if label in dashed else {"marker": "o"}
+            axis.plot(x, y, label=label, color=colours[label], **style)
         axis.set_title(title)
         axis.set_xlabel(xlabel)
         if title in log_panels:
             axis.set_yscale("log")
         axis.grid(alpha=0.3)
-    axes[0][0].legend(fontsize="small")
+        axis.legend(fontsize="small")
     return _save(figure, path)
