@@ -15,7 +15,10 @@ import sys
 
 from absl import app, flags, logging
 
+from lsgan_tf import quiet
+
 FLAGS = flags.FLAGS
+flags.adopt_module_key_flags(quiet)
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
 flags.DEFINE_integer("num_samples", 5000, "Generated samples to score.")
@@ -27,6 +30,7 @@ flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples.")
 
 def main(argv) -> int:
     del argv
+    quiet.quiet_tensorflow_startup()
     logging.set_verbosity(logging.WARNING)
     from lsgan_tf.evaluate_run import evaluate_run
     from lsgan_tf.evaluation.features import FeatureError

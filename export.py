@@ -8,12 +8,14 @@ with metadata.json, and DIR/README.txt with the serving and on-device instructio
 
 from __future__ import annotations
 
-import os
 import sys
 
 from absl import app, flags, logging
 
+from lsgan_tf import quiet
+
 FLAGS = flags.FLAGS
+flags.adopt_module_key_flags(quiet)
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
 flags.DEFINE_string("out", None, "Output folder.", required=True)
@@ -27,6 +29,7 @@ flags.DEFINE_enum("ema", "auto", ["auto", "true", "false"], "Export the EMA gene
 
 def main(argv) -> int:
     del argv
+    quiet.quiet_tensorflow_startup()
     logging.set_verbosity(logging.WARNING)
     from lsgan_tf.export_run import ExportError, export_run
 

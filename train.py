@@ -9,17 +9,25 @@ Every flag left out is taken from the dataset's preset (lsgan_tf/presets.py).
 
 from __future__ import annotations
 
+import errno
 import sys
 
 from absl import app, flags, logging
 
-from lsgan_tf import architectures, losses, presets
-from lsgan_tf.gan import LOSS_FAMILIES
+from lsgan_tf import quiet
+
+quiet.quiet_tensorflow_startup()
+
+from lsgan_tf import architectures, losses, presets  # noqa: E402  (after the quiet start-up)
+from lsgan_tf.gan import LOSS_FAMILIES  # noqa: E402
 
 FLAGS = flags.FLAGS
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+flags.adopt_module_key_flags(quiet)
 
 flags.DEFINE_string("dataset", "digits", f"Dataset preset, one of {sorted(presets.PRESETS)}, or tfds:NAME for a TFDS dataset already in --data_dir (mnist, cifar10, lsun/CATEGORY, hwdb1). Sets the paper's architecture, coding and hyperparameters.")
 flags.DEFINE_string("data_dir", None, "Where the dataset lives (prepared TFRecords, image folders or raw files). Rendered digits need none.")
+flags.DEFINE_boolean("skip_corrupt", False, "Leave unreadable training records (a broken image, a cut-short .gnt file or TFRecord shard) out and count them in train.log, instead of stopping with an error that names the first.")
 flags.DEFINE_boolean("conditional", None, "Train the class-conditional model (hwdb). Default: the preset's.")
 flags.DEFINE_enum("loss", "lsgan", list(LOSS_FAMILIES), "Loss family.")
 flags.DEFINE_enum("coding", None, sorted(losses.CODINGS), "LSGAN a-b-c coding: -110 (Eq. 13) or 011 (Eq. 14). Default: the preset's.")
@@ -65,6 +73,12 @@ def main(argv) -> int:
     except TrainingDiverged as error:
         print(f"train.py: {error}", file=sys.stderr)
         return 3
+    except OSError as error:
+        if error.errno not in DISK_FULL:
+            raise
+        print(f"train.py: error: cannot write {error.filename}: {error.strerror}. Free disk space (or use another "
+              f"--out_dir) and re-run the same command: it resumes from the last checkpoint.", file=sys.stderr)
+        return 2
     return 130 if result.get("stopped_by") else 0
 
 

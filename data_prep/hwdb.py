@@ -16,10 +16,15 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
+from lsgan_tf import quiet  # noqa: E402
+
+quiet.quiet_tensorflow_startup()
+
 from data_prep.common import define_output_flags, fail, print_summary, progress  # noqa: E402
 from lsgan_tf.data import hwdb, records  # noqa: E402
 
 FLAGS = flags.FLAGS
+flags.adopt_module_key_flags(quiet)
 flags.DEFINE_string("src", None, "Folder holding the HWDB1.0 .gnt files (searched recursively).", required=True)
 flags.DEFINE_string("out", None, "Output folder (created; must not exist unless --overwrite).", required=True)
 flags.DEFINE_enum("classes", "level1", list(hwdb.CLASS_SETS), "level1: the GB2312-80 level-1 hanzi (3,740 in HWDB1.0); all: every tag.")

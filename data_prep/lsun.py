@@ -14,11 +14,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
+from lsgan_tf import quiet  # noqa: E402
+
+quiet.quiet_tensorflow_startup()
+
 from data_prep.common import define_output_flags, fail, print_summary, progress  # noqa: E402
 from lsgan_tf.data import lsun, records  # noqa: E402
 from lsgan_tf.data.images_io import ImageDecodeError  # noqa: E402
 
 FLAGS = flags.FLAGS
+flags.adopt_module_key_flags(quiet)
 flags.DEFINE_string("src", None, "An LSUN LMDB folder (with data.mdb) or a folder of images.", required=True)
 flags.DEFINE_string("out", None, "Output folder (created; must not exist unless --overwrite).", required=True)
 flags.DEFINE_integer("size", 112, "Output side in pixels (112: Table 1; 64: the DCGAN FID runs).")

@@ -95,7 +95,7 @@ def speed_comparison(steps: int, seeds: int) -> dict:
     from lsgan_tf import architectures
     from lsgan_tf.data.mixture import mixture_dataset
     from lsgan_tf.gan import GAN
-    from lsgan_tf.mixture_ensemble import MixtureEnsemble, sample_real
+    from lsgan_tf.mixture_ensemble import MixtureEnsemble
 
     ensemble = MixtureEnsemble(range(seeds))
     ensemble.train(0, 10)

@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras import ops
 
+from lsgan_tf.checkpoints import save_checkpoint
 from lsgan_tf.data.mixture import mixture_centers
 from lsgan_tf.gan import ConditionalGAN
 from lsgan_tf.images import make_grid, save_png, to_uint8
@@ -147,7 +148,7 @@ class DivergenceGuard(keras.callbacks.Callback):
                 self._flag("non-finite weights")
         if self.diverged is not None:
             return None
-        return self.manager.save(checkpoint_number=global_step(self.model))
+        return save_checkpoint(self.manager, global_step(self.model))
 
 
 class CheckpointCallback(keras.callbacks.Callback):

@@ -1,4 +1,7 @@
-"""Restoring a run's newest readable checkpoint.
+"""Writing checkpoints safely, and restoring a run's newest readable one.
+
+A write that fails (a full disk, a file-size limit) removes what it had written of the new
+checkpoint and stops the run with a message; the previous checkpoints stay listed and intact.
 
 A checkpoint can be cut short by a full disk, a partial copy or a disk fault. Restoring
 tries the newest first; one that cannot be read is moved to `checkpoints/corrupt/` (never
@@ -16,15 +19,36 @@ from typing import Callable, List, Optional
 import tensorflow as tf
 
 from lsgan_tf.config import ConfigError
+from lsgan_tf.tf_errors import op_error_text
 
 CORRUPT_FOLDER = "corrupt"
 # What reading a damaged checkpoint raises: TensorFlow's DataLoss / OutOfRange / NotFound
 # errors, or the reader's IndexError ("Read less bytes than requested") on a truncated file.
 UNREADABLE = (tf.errors.OpError, IndexError)
+# What restoring a readable checkpoint of another model raises.
+MISMATCHED = (AssertionError, ValueError)
 
 
 class CheckpointError(ConfigError):
     """No checkpoint of a run can be read, or one does not fit the model; the message says which."""
+
+
+def save_checkpoint(manager: tf.train.CheckpointManager, step: int) -> str:
+    """Writes checkpoint `step` with the manager; on a failed write removes its partial files and
+    raises CheckpointError naming the file system's reason and the intact previous checkpoint."""
+    try:
+        return manager.save(checkpoint_number=step)
+    except (tf.errors.OpError, OSError) as error:
+        reason = op_error_text(error) if isinstance(error, tf.errors.OpError) else str(error)
+        partial = os.path.join(manager.directory, f"ckpt-{step}")
+        for path in glob.glob(glob.escape(partial) + "[._]*"):
+            shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+        previous = manager.latest_checkpoint or "none yet (a re-run starts from step 0)"
+        raise CheckpointError(
+            f"could not write checkpoint {partial} ({reason}); its partial files were "
+            f"removed. The last checkpoint, {previous}, is intact: free disk space (or use another --out_dir) "
+            f"and re-run the same command to resume from it."
+        ) from None
 
 
 def _checkpoint_paths(directory: str) -> List[str]:
@@ -60,7 +84,7 @@ def restore_newest_readable(checkpoint: tf.train.Checkpoint, directory: str,
                 directory, kept[-1] if kept else "", all_model_checkpoint_paths=kept)
             log(f"warning: checkpoint {path} cannot be read ({str(error).splitlines()[0][:200]}); "
                 f"moved it to {folder}/ and trying the next older one")
-        except (AssertionError, ValueError) as error:
+        except MISMATCHED as error:
             raise CheckpointError(
                 f"checkpoint {path} does not fit the model of this command ({str(error).splitlines()[0][:200]}): "
                 f"it was written by a run with another dataset, architecture or option; pass another --out_dir."

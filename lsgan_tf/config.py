@@ -35,6 +35,7 @@ class TrainConfig:
 
     dataset: str = "digits"
     data_dir: Optional[str] = None
+    skip_corrupt: bool = False
     conditional: Optional[bool] = None
     loss: str = "lsgan"
     coding: Optional[str] = None

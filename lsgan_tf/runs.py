@@ -6,8 +6,6 @@ import json
 import os
 from typing import List, Optional, Tuple
 
-import tensorflow as tf
-
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import hwdb
 
@@ -45,7 +43,7 @@ def restore_model(run_dir: str, checkpoint: Optional[str] = None):
     """(model, config, record): the run's GAN with the newest (or the given) checkpoint restored."""
     from lsgan_tf.training import build_gan, make_checkpoint
 
-    from lsgan_tf.checkpoints import CheckpointError, restore_newest_readable
+    from lsgan_tf.checkpoints import MISMATCHED, UNREADABLE, CheckpointError, restore_newest_readable
 
     config, record = load_config(run_dir)
     config = config.resolve()
@@ -60,6 +58,6 @@ def restore_model(run_dir: str, checkpoint: Optional[str] = None):
         return model, config, record
     try:
         make_checkpoint(model).restore(checkpoint).expect_partial().assert_existing_objects_matched()
-    except (tf.errors.OpError, IndexError, AssertionError, ValueError) as error:
+    except UNREADABLE + MISMATCHED as error:
         raise RunError(f"cannot restore {checkpoint}: {str(error).splitlines()[0]}") from None
     return model, config, record

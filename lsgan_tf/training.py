@@ -39,7 +39,8 @@ from lsgan_tf.callbacks import (
 )
 from lsgan_tf.checkpoints import restore_newest_readable
 from lsgan_tf.config import ConfigError, TrainConfig
-from lsgan_tf.data.datasets import make_dataset, num_classes
+from lsgan_tf.data.corrupt import CorruptRecords
+from lsgan_tf.data.datasets import DataError, make_dataset, num_classes
 from lsgan_tf.distribute import make_strategy, worker_is_chief
 from lsgan_tf.gan import GAN, ConditionalGAN
 from lsgan_tf.run_lock import run_directory_lock
@@ -200,7 +201,8 @@ def train(
     """Runs (or resumes) a training run; returns the step reached, final metrics and the model.
     `callbacks` run after the run's own (progress, samples, logs) and before its checkpoint.
 
-    Raises ConfigError / DataError before creating anything for a bad configuration, and
+    Raises ConfigError / DataError before creating anything for a bad configuration, DataError
+    naming the record when training meets an unreadable one (unless --skip_corrupt), and
     TrainingDiverged (after keeping the last good checkpoint) when a loss turns NaN/Inf.
     """
     config = config.resolve()
@@ -210,7 +212,8 @@ def train(
             f"--batch_size={config.batch_size} is not divisible by the {strategy.num_replicas_in_sync} "
             f"replicas of --strategy={config.strategy}."
         )
-    classes = num_classes(config.preset, config.data_dir, config.tfds_name) if config.conditional else None
+    classes = (num_classes(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt)
+               if config.conditional else None)
     chief = worker_is_chief(strategy)
     out_dir = config.out_dir if chief else os.path.join(config.out_dir, f"worker_{strategy.cluster_resolver.task_id}")
     os.makedirs(out_dir, exist_ok=True)
@@ -247,10 +250,13 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     # Every compiled call must end on a step the callbacks act on and run no step past --steps.
     model.steps_per_execution = math.gcd(model.steps_per_execution, start_step, remaining)
 
+    corrupt = CorruptRecords(skip=config.skip_corrupt)
     dataset = make_dataset(
         config.preset, batch_size=config.batch_size, data_dir=config.data_dir, conditional=config.conditional,
-        seed=config.seed, tfds_name=config.tfds_name,
+        seed=config.seed, tfds_name=config.tfds_name, corrupt=corrupt,
     ).skip(start_step)  # the seeded pipeline is deterministic: continue where the last run stopped
+    if corrupt.skipped:
+        log(corrupt.summary())
     guard = DivergenceGuard(manager)
     stopper = StopOnSignal(guard)
     run_callbacks = [guard, stopper, ProgressLogger(config.steps, every=config.log_every, log=log)]
@@ -266,6 +272,11 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     previous = {sig: signal.signal(sig, stopper.request) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         result = model.fit(dataset, epochs=1, steps_per_epoch=remaining, callbacks=run_callbacks, verbose=0, shuffle=False)
+    except tf.errors.OpError:
+        problem = corrupt.explain()
+        if problem is None:
+            raise
+        raise DataError(f"{problem} (met at training step {global_step(model)})") from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -273,6 +284,8 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     if guard.diverged is not None:
         raise guard.diverged
     step = global_step(model)
+    if corrupt.skipped:
+        log(corrupt.summary())
     if stopper.signal_name:
         log(f"stopped by {stopper.signal_name} at step {step}; checkpoint saved; re-run the same command to resume")
     else:

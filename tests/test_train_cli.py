@@ -1,8 +1,9 @@
-"""train.py end to end: a short default run leaves a checkpoint and a sample grid; bad flags
-stop before any work with a message naming the flag."""
+"""train.py end to end: a short default run leaves a checkpoint and a sample grid and prints no
+TensorFlow C++ log line; bad flags stop before any work with a message naming the flag."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -13,17 +14,24 @@ from PIL import Image
 from tests.conftest import ROOT, subprocess_env
 
 
-def run_train(*flags, timeout=300):
+TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} |absl::InitializeLog", re.MULTILINE)
+
+
+def run_train(*flags, timeout=300, env=None):
     return subprocess.run(
         [sys.executable, os.path.join(ROOT, "train.py"), *flags],
-        capture_output=True, text=True, timeout=timeout, env=subprocess_env(), cwd=ROOT,
+        capture_output=True, text=True, timeout=timeout, env=env or subprocess_env(), cwd=ROOT,
     )
 
 
 def test_short_default_run_writes_checkpoint_grid_and_config(tmp_path):
     out = tmp_path / "run"
-    result = run_train("--steps=6", "--sample_every=3", "--batch_size=16", f"--out_dir={out}")
+    # TensorFlow's own log level as a user has it (the tests' environment raises it).
+    user_env = {name: value for name, value in subprocess_env().items()
+                if name not in ("TF_CPP_MIN_LOG_LEVEL", "LSGAN_TF_VERBOSE")}
+    result = run_train("--steps=6", "--sample_every=3", "--batch_size=16", f"--out_dir={out}", env=user_env)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert not TF_LOG_LINE.search(result.stderr), result.stderr[-3000:]
     assert "step 6/6" in result.stdout
     config = json.loads((out / "config.json").read_text())
     assert config["dataset"] == "digits" and config["arch"] == "digits" and config["coding"] == "-110"

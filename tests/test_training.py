@@ -1,8 +1,9 @@
-"""train.py as a product: exact resume after SIGKILL, SIGTERM checkpoints, NaN stops, every
-preset, tf.distribute (mirrored on 2 logical CPUs, two workers on 127.0.0.1), bad flags."""
+"""train.py as a product: exact resume after ten SIGKILLs, a failed checkpoint write (full disk),
+SIGTERM checkpoints, NaN stops, every preset, tf.distribute (mirrored on 2 logical CPUs, two workers on 127.0.0.1), bad flags."""
 
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -68,23 +69,33 @@ def wait_for(predicate, timeout=120):
     return False
 
 
-def test_sigkill_at_any_moment_then_rerun_matches_an_uninterrupted_run(tmp_path):
-    steps = 12
+SOAK_KILLS = 10
+
+
+def test_soak_ten_sigkills_at_random_moments_then_rerun_is_bit_identical(tmp_path):
+    """Each start is killed (SIGKILL) at a random moment up to 0.6 s after it wrote a new
+    checkpoint: with a checkpoint every 2 steps (~0.1 s each) the kills land in steps, in
+    checkpoint writes and in the start-up of the next; the run then finishes and its weights
+    equal, bit for bit, those of a run never interrupted."""
+    steps = 80
     reference = subprocess.run(train_command(tmp_path / "reference", steps), capture_output=True, text=True,
                                timeout=300, env=subprocess_env())
     assert reference.returncode == 0, reference.stderr[-2000:]
     run_dir = tmp_path / "killed"
     state = run_dir / "checkpoints" / "checkpoint"
-    # First kill: right after the first checkpoint. Second: while checkpoints are being written
-    # (every 2 steps), at an arbitrary moment a little later.
-    for delay in (0.0, 0.7):
+    rng = np.random.default_rng(7)
+    kills = 0
+    for _ in range(SOAK_KILLS):
         process = subprocess.Popen(train_command(run_dir, steps), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    env=subprocess_env())
         before = state.stat().st_mtime_ns if state.exists() else 0
-        assert wait_for(lambda: state.exists() and state.stat().st_mtime_ns != before)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
+        assert wait_for(lambda: process.poll() is not None or (state.exists() and state.stat().st_mtime_ns != before))
+        time.sleep(rng.uniform(0.0, 0.6))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
         process.wait()
+    assert kills == SOAK_KILLS, "the run finished before every kill; raise `steps`"
     final = subprocess.run(train_command(run_dir, steps), capture_output=True, text=True, timeout=300,
                            env=subprocess_env())
     assert final.returncode == 0, final.stderr[-2000:]
@@ -93,6 +104,28 @@ def test_sigkill_at_any_moment_then_rerun_matches_an_uninterrupted_run(tmp_path)
     step_b, weights_b = restore_weights(run_dir)
     assert step_a == step_b == steps
     assert_same_weights(weights_a, weights_b)
+
+
+def limit_file_size():
+    """In the child: files may not grow past 1 MiB (a digits checkpoint is 42 MB), and the write
+    that would fails with EFBIG instead of killing the process, as a full disk fails with ENOSPC."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+
+def test_a_failed_checkpoint_write_stops_cleanly_and_the_previous_checkpoint_restores(tmp_path):
+    run_dir = tmp_path / "run"
+    first = subprocess.run(train_command(run_dir, 2), capture_output=True, text=True, timeout=300, env=subprocess_env())
+    assert first.returncode == 0, first.stderr[-2000:]
+    full = subprocess.run(train_command(run_dir, 4), capture_output=True, text=True, timeout=300, env=subprocess_env(),
+                          preexec_fn=limit_file_size)
+    assert full.returncode == 2, full.stderr[-2000:]
+    assert "Traceback" not in full.stderr
+    assert (f"train.py: error: could not write checkpoint {run_dir / 'checkpoints' / 'ckpt-4'} (" in full.stderr
+            and "File too large" in full.stderr and f"{run_dir / 'checkpoints' / 'ckpt-2'}, is intact" in full.stderr)
+    assert sorted(os.listdir(run_dir / "checkpoints")) == ["checkpoint", "ckpt-2.data-00000-of-00001", "ckpt-2.index"]
+    step, restored = restore_weights(run_dir)
+    assert step == 2 and all(np.all(np.isfinite(w)) for w in restored)
 
 
 def test_sigterm_writes_a_final_checkpoint(tmp_path):

@@ -13,12 +13,14 @@
 from __future__ import annotations
 
 import os
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 import tensorflow as tf
 
 from lsgan_tf.data import digits_render, folders, hwdb, lsun, pipeline, records
+from lsgan_tf.data.corrupt import CorruptRecords
+from lsgan_tf.data.images_io import ImageDecodeError
 from lsgan_tf.data.mixture import mixture_dataset
 from lsgan_tf.presets import Preset
 
@@ -85,18 +87,34 @@ def _digit_folder(preset: Preset, data_dir: str) -> str:
     )
 
 
-def _gnt_dataset(data_dir: str, seed: Optional[int]) -> Tuple[tf.data.Dataset, int]:
-    """Raw .gnt files read directly (a header scan builds the class table, then a streaming pass)."""
+def _python_reader(generate, signature, corrupt: CorruptRecords) -> tf.data.Dataset:
+    """A dataset of a Python reader's elements; the reader's own message for an unreadable record
+    (naming file and offset or key) is kept in `corrupt.fatal`, since tf.data passes on only an
+    op error."""
+    def guarded():
+        try:
+            yield from generate()
+        except (hwdb.GntFormatError, ImageDecodeError) as error:
+            corrupt.fatal = str(error)
+            raise
+
+    return tf.data.Dataset.from_generator(guarded, output_signature=signature)
+
+
+def _gnt_dataset(data_dir: str, seed: Optional[int], corrupt: CorruptRecords) -> tf.data.Dataset:
+    """Raw .gnt files read directly (a header scan builds the class table, then a streaming pass).
+    The header scan finds every structural fault before training; with `corrupt.skip` the rest of a
+    faulty file is left out."""
     files = hwdb.find_gnt_files(data_dir)
-    table = hwdb.ClassTable.from_counts(hwdb.count_classes(files))
+    table = hwdb.ClassTable.from_counts(hwdb.count_classes(files, corrupt.skip, corrupt.skipped))
     order = np.random.default_rng(seed).permutation(len(files)).tolist()
 
     def generate():
-        yield from hwdb.iter_samples([files[i] for i in order], table)
+        yield from hwdb.iter_samples([files[i] for i in order], table, skip_corrupt=corrupt.skip)
 
     signature = (tf.TensorSpec((28, 28), tf.uint8), tf.TensorSpec((), tf.int32))
-    dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
-    return dataset.map(lambda image, label: (image[..., None], label)), len(table.codes)
+    dataset = _python_reader(generate, signature, corrupt)
+    return dataset.map(lambda image, label: (image[..., None], label))
 
 
 def _tfds_dataset(name: str, data_dir: str, image_shape, labelled: bool) -> tf.data.Dataset:
@@ -125,25 +143,27 @@ def _tfds_dataset(name: str, data_dir: str, image_shape, labelled: bool) -> tf.d
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def _source(preset: Preset, data_dir: str, labelled: bool, seed: Optional[int], tfds_name: Optional[str]):
+def _source(preset: Preset, data_dir: str, labelled: bool, seed: Optional[int], tfds_name: Optional[str],
+            corrupt: CorruptRecords):
     """The uint8 element dataset ((image,) or (image, label)) of a real source, and its size
     for the shuffle buffer (None when unknown)."""
     if tfds_name:
         return _tfds_dataset(tfds_name, data_dir, preset.image_shape, labelled), None
     if records.is_prepared(data_dir):
         info = records.read_info(data_dir)
-        dataset = records.record_dataset(data_dir, seed)
+        dataset = records.record_dataset(data_dir, seed, corrupt)
         if labelled:
             return dataset.map(lambda image, label: (image, tf.cast(label, tf.int32))), info["num_records"]
         return dataset.map(lambda image, label: image), info["num_records"]
     if preset.dataset == "hwdb":
-        return _gnt_dataset(data_dir, seed)[0], None
+        return _gnt_dataset(data_dir, seed, corrupt), None
     if preset.dataset in ("lsun", "lsun64") and os.path.exists(os.path.join(data_dir, "data.mdb")):
         size = preset.image_shape[0]
         signature = tf.TensorSpec((size, size, 3), tf.uint8)
-        return tf.data.Dataset.from_generator(lambda: lsun.iter_images(data_dir, size), output_signature=signature), None
+        generate = lambda: lsun.iter_images(data_dir, size, skip_corrupt=corrupt.skip, errors=corrupt.skipped)  # noqa: E731
+        return _python_reader(generate, signature, corrupt), None
     root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
-    return folders.folder_dataset(root, preset.image_shape, labelled=labelled, seed=seed), None
+    return folders.folder_dataset(root, preset.image_shape, labelled=labelled, seed=seed, corrupt=corrupt), None
 
 
 def make_dataset(
@@ -155,9 +175,13 @@ def make_dataset(
     seed: Optional[int] = None,
     tfds_name: Optional[str] = None,
     input_context: Optional[tf.distribute.InputContext] = None,
+    corrupt: Optional[CorruptRecords] = None,
 ) -> tf.data.Dataset:
     """Infinite batches for `preset`: images (or (images, labels) when conditional) in the
-    generator's pixel range, or 2-D points for the Gaussian mixture."""
+    generator's pixel range, or 2-D points for the Gaussian mixture.
+
+    `corrupt` (default: stop at the first) says what to do with unreadable records of a real
+    source, and collects what they were (lsgan_tf.data.corrupt)."""
     check_data(preset, data_dir, tfds_name)
     if preset.dataset == "mixture":
         return mixture_dataset(batch_size, seed=seed)
@@ -170,7 +194,8 @@ def make_dataset(
             pixel_range=preset.pixel_range, seed=seed, input_context=input_context,
         )
     try:
-        dataset, size = _source(preset, data_dir, conditional, seed, tfds_name)
+        dataset, size = _source(preset, data_dir, conditional, seed, tfds_name,
+                                corrupt if corrupt is not None else CorruptRecords())
     except (FileNotFoundError, records.PreparedDatasetError, ValueError) as error:
         if isinstance(error, DataError):
             raise
@@ -187,8 +212,10 @@ def make_dataset(
     )
 
 
-def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None) -> int:
-    """How many classes the labelled source holds (the size of the conditional label map)."""
+def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None,
+                skip_corrupt: bool = False) -> int:
+    """How many classes the labelled source holds (the size of the conditional label map);
+    `skip_corrupt` counts past faulty .gnt files as training will read them."""
     check_data(preset, data_dir, tfds_name)
     if data_dir is None:
         return 10  # rendered digits
@@ -205,7 +232,8 @@ def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str
         return int(info["num_classes"])
     if preset.dataset == "hwdb":
         try:
-            return len(hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(data_dir))).codes)
+            counts = hwdb.count_classes(hwdb.find_gnt_files(data_dir), skip_corrupt)
+            return len(hwdb.ClassTable.from_counts(counts).codes)
         except (FileNotFoundError, hwdb.GntFormatError) as error:
             raise DataError(str(error)) from None
     root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir

@@ -19,11 +19,16 @@ class ImageDecodeError(ValueError):
 
 
 def decode_image(data: bytes, source: str, mode: str = "RGB") -> Image.Image:
-    """Decodes image bytes (any format Pillow reads, WebP included) and converts to `mode`."""
+    """Decodes image bytes (any format Pillow reads, WebP included) and converts to `mode`.
+    A header that declares more than Pillow's decompression-bomb bound (PIL.Image.MAX_IMAGE_PIXELS)
+    is refused before the pixels are decoded."""
     try:
         image = Image.open(io.BytesIO(data))
+        if image.width * image.height > Image.MAX_IMAGE_PIXELS:
+            raise ValueError(f"declares {image.width} x {image.height} pixels, over the decompression-bomb "
+                             f"bound of {Image.MAX_IMAGE_PIXELS}")
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
         raise ImageDecodeError(f"{source}: cannot decode image ({error})") from None
     return image.convert(mode)
 

@@ -12,11 +12,14 @@ import io
 import json
 import os
 import shutil
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 from PIL import Image
+
+from lsgan_tf.data.corrupt import CorruptRecords
+from lsgan_tf.tf_errors import op_error_text
 
 INFO_FILE = "dataset_info.json"
 SHARD_PATTERN = "data-{index:05d}.tfrecord"
@@ -140,16 +143,44 @@ def parse_example(serialized):
     return image, features["label"]
 
 
-def record_dataset(data_dir: str, seed: Optional[int] = None) -> tf.data.Dataset:
+def first_unreadable(shard: str) -> Optional[Tuple[int, str]]:
+    """(index, '<shard>: record <index>: ...') of the first record of a shard that fails its
+    checksum, is cut short or does not decode; None when every record reads."""
+    index = 0
+    try:
+        for serialized in tf.data.TFRecordDataset(shard):
+            parse_example(serialized)
+            index += 1
+    except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as error:
+        return index, f"{shard}: record {index}: {op_error_text(error)}"
+    return None
+
+
+def record_dataset(data_dir: str, seed: Optional[int] = None,
+                   corrupt: Optional[CorruptRecords] = None) -> tf.data.Dataset:
     """(uint8 image, label) pairs of a prepared folder, shards in a seeded random order and
-    interleaved, decoded in parallel."""
+    interleaved, decoded in parallel.
+
+    `corrupt` says what to do with an unreadable record (a shard cut short by a partial copy, a
+    failed checksum): with `skip`, each shard is read only up to its first unreadable record (the
+    rest cannot be re-synchronised), found before training and counted in `corrupt.skipped`;
+    otherwise `corrupt.locate` finds the shard and record behind a read failure."""
     info = read_info(data_dir)
     files = [os.path.join(data_dir, name) for name in info["shards"]]
-    dataset = tf.data.Dataset.from_tensor_slices(files)
+    readable = [-1] * len(files)  # -1: the whole shard
+    if corrupt is not None and corrupt.skip:
+        for i, shard in enumerate(files):
+            found = first_unreadable(shard)
+            if found:
+                readable[i] = found[0]
+                corrupt.skipped.append(f"{found[1]} (the rest of the shard is left out)")
+    elif corrupt is not None:
+        corrupt.locate = lambda: next((found[1] for found in map(first_unreadable, files) if found), None)
+    dataset = tf.data.Dataset.from_tensor_slices((files, np.asarray(readable, np.int64)))
     if len(files) > 1:
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.interleave(
-        tf.data.TFRecordDataset,
+        lambda shard, count: tf.data.TFRecordDataset(shard).take(count),
         cycle_length=min(len(files), 8),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=seed is not None,

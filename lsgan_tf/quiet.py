@@ -1,0 +1,65 @@
+"""A quiet terminal for the command-line entry points: TensorFlow's C++ start-up lines (absl's
+"All log messages before absl::InitializeLog()", "Could not find cuda drivers", the CPU feature
+notice, "failed call to cuInit" on a machine without a GPU) are kept off stderr.
+
+`quiet_tensorflow_startup()` imports TensorFlow and initialises its devices with file descriptor 2
+pointed at a temporary file, then writes back every captured line that is not such start-up
+noise, so that a real error still reaches the user. `--verbose` on the command line, or
+LSGAN_TF_VERBOSE=1 in the environment, leaves stderr untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from typing import Sequence
+
+from absl import flags
+
+VERBOSE_ENV = "LSGAN_TF_VERBOSE"
+flags.DEFINE_boolean("verbose", False, f"Show TensorFlow's C++ start-up lines (also: {VERBOSE_ENV}=1).")
+STARTUP_NOISE = re.compile(
+    r"^(?:"
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|[IW]\d{4} [\d:. ]+\d+ \S+:\d+\] .*"  # absl INFO and WARNING lines
+    r"|E\d{4} [\d:. ]+\d+ \S+:\d+\] (?:failed call to cuInit|Unable to register cu(?:DNN|FFT|BLAS) factory).*"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
+    r")$"
+)
+
+
+def wants_verbose(argv: Sequence[str]) -> bool:
+    """Whether the user asked for TensorFlow's own start-up output (--verbose or LSGAN_TF_VERBOSE=1)."""
+    return os.environ.get(VERBOSE_ENV, "") not in ("", "0") or any(
+        arg in ("--verbose", "--verbose=true", "--verbose=1") for arg in argv
+    )
+
+
+def without_startup_noise(text: str) -> str:
+    """The captured lines that are not TensorFlow start-up noise, in order."""
+    return "".join(line for line in text.splitlines(keepends=True) if not STARTUP_NOISE.match(line.rstrip("\n")))
+
+
+def quiet_tensorflow_startup(argv: Sequence[str] = ()) -> None:
+    """Imports TensorFlow and creates its devices with stderr captured, then writes back what
+    was not start-up noise. Does nothing when `wants_verbose(argv)`."""
+    if wants_verbose(argv or sys.argv):
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = without_startup_noise(captured.read().decode("utf-8", errors="replace"))
+    if kept:
+        os.write(2, kept.encode("utf-8"))
