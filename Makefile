@@ -1,5 +1,6 @@
 # Quick start: `make train` (short demo run of the default preset) and `make test`.
-# Both create .venv from requirements.txt on first use.
+# Both create .venv from requirements.txt (pinned) on first use and install lsgan_tf into it
+# in editable mode (pyproject.toml), with its console scripts (lsgan-train, ...).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,11 +10,12 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-oracle.txt
+$(STAMP): requirements.txt requirements-oracle.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-oracle.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 train: $(STAMP)

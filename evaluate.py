@@ -5,54 +5,11 @@
   python evaluate.py --run_dir=runs/cats --inception_weights=PATH     # images: FID, KID, Inception Score
 
 Writes <run_dir>/evaluation.json (or --out) and prints a table.
+
+The same as the `lsgan-evaluate` console script (lsgan_tf/cli/evaluate.py).
 """
 
-from __future__ import annotations
-
-import json
-import os
-import sys
-
-from absl import app, flags, logging
-
-from lsgan_tf import quiet
-
-FLAGS = flags.FLAGS
-flags.adopt_module_key_flags(quiet)
-flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
-flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
-flags.DEFINE_integer("num_samples", 5000, "Generated samples to score.")
-flags.DEFINE_string("inception_weights", None, "Local Inception-v3 weights (.h5 notop file or TF-Hub SavedModel dir) for FID/KID/IS.")
-flags.DEFINE_string("cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "lsgan_tf"), "Where the digit classifier is cached.")
-flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json).")
-flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples.")
-
-
-def main(argv) -> int:
-    del argv
-    quiet.quiet_tensorflow_startup()
-    logging.set_verbosity(logging.WARNING)
-    from lsgan_tf.evaluate_run import evaluate_run
-    from lsgan_tf.evaluation.features import FeatureError
-    from lsgan_tf.runs import RunError
-
-    try:
-        results = evaluate_run(FLAGS.run_dir, checkpoint=FLAGS.checkpoint, num_samples=FLAGS.num_samples,
-                               inception_weights=FLAGS.inception_weights, cache_dir=FLAGS.cache_dir, seed=FLAGS.seed)
-    except (FeatureError, RunError) as error:
-        print(f"evaluate.py: error: {error}", file=sys.stderr)
-        return 2
-    out = FLAGS.out or os.path.join(FLAGS.run_dir, "evaluation.json")
-    with open(out + ".tmp", "w") as handle:
-        json.dump(results, handle, indent=2)
-    os.replace(out + ".tmp", out)
-    width = max(len(name) for name in results)
-    for name, value in results.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else value
-        print(f"{name:{width}s}  {shown}")
-    print(f"wrote {out}")
-    return 0
-
+from lsgan_tf.cli.evaluate import run
 
 if __name__ == "__main__":
-    app.run(main)
+    run()

@@ -6,9 +6,10 @@ from __future__ import annotations
 import tempfile
 import time
 
+from lsgan_tf.architectures import HWDB_CLASSES
+
 # The paper preset that trains each benchmarked architecture (its batch size, z size, coding).
 PRESET_OF = {"digits": "digits", "dcgan64": "lsun64", "cat128": "cats", "scene112": "lsun", "hwdb": "hwdb", "mixture": "mixture"}
-HWDB_CLASSES = 3740
 
 
 def bench_config(arch: str, **flags):

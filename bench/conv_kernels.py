@@ -3,20 +3,16 @@ PyTorch's forward and forward+backward, at the dcgan64 discriminator's 5x5 strid
 batch 64: where lsgan_tf's remaining gap to PyTorch on the conv-heavy nets sits.
 
   .venv/bin/python -m pip install -r requirements-bench.txt     # torch==2.13.0 (CPU build)
-  .venv/bin/python bench/conv_kernels.py                        # one line per layer (ms per call)
+  .venv/bin/python -m bench.conv_kernels                        # one line per layer (ms per call)
 """
 
 from __future__ import annotations
 
-import os
-import sys
 
 import tensorflow as tf
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from bench.common import milliseconds  # noqa: E402
+from bench.common import milliseconds
 
 BATCH = 64
 REPEATS = 5

@@ -1,7 +1,7 @@
 """Input-pipeline throughput: images/s each reader delivers, next to the images/s the matching
 architecture's train_step consumes on this machine.
 
-  .venv/bin/python bench/pipeline.py [--train_steps=20] [--out=bench/results/pipeline.json]
+  .venv/bin/python -m bench.pipeline [--train_steps=20] [--out=bench/results/pipeline.json]
 
 Every reader is timed on files this script writes in the real formats (prepared TFRecords,
 raw .gnt, image folders, the in-memory rendered digits) after a warm-up of 20 batches.
@@ -16,16 +16,14 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+import tensorflow as tf
+from absl import app, flags
+from PIL import Image
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from absl import app, flags  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from lsgan_tf import presets  # noqa: E402
-from lsgan_tf.data import datasets, records  # noqa: E402
-from lsgan_tf.training import TrainConfig, build_gan  # noqa: E402
+from lsgan_tf import presets
+from lsgan_tf.data import datasets, hwdb, records
+from lsgan_tf.training import TrainConfig, build_gan
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("batches", 200, "Batches timed per reader (after 20 warm-up batches).")
@@ -69,11 +67,10 @@ def write_fixtures(root: str) -> dict:
         for _ in range(1000):
             writer.write(rng.integers(0, 256, (112, 112, 3), np.uint8))
         writer.commit({"dataset": "lsun", "image_shape": [112, 112, 3]})
-    from tests.fixtures import LEVEL1, character_bitmap, write_gnt  # the real .gnt format
-
-    codes = list(LEVEL1.values())
-    write_gnt(os.path.join(root, "gnt", "1.gnt"),
-              [(codes[i % len(codes)], character_bitmap(i, 40 + i % 9, 36 + i % 7)) for i in range(3000)])
+    # 3,000 records of the first GB2312 level-1 characters, sizes varying as handwriting does.
+    codes = [bytes([0xB0 + i // 94, 0xA1 + i % 94]) for i in range(100)]
+    hwdb.write_gnt(os.path.join(root, "gnt", "1.gnt"),
+                   ((codes[i % len(codes)], rng.integers(0, 256, (40 + i % 9, 36 + i % 7), np.uint8)) for i in range(3000)))
     folder = os.path.join(root, "folder")
     for digit in range(10):
         os.makedirs(os.path.join(folder, str(digit)))

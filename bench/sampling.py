@@ -2,7 +2,7 @@
 and 64 (LiteRT with 1 and 2 threads, SavedModel), next to the generator's FLOPs per image and
 this machine's measured fp32 matmul rate.
 
-  .venv/bin/python bench/sampling.py --export=DIR [--out=bench/results/sampling.json]
+  .venv/bin/python -m bench.sampling --export=DIR [--out=bench/results/sampling.json]
 
 DIR is an export.py output; the TFLite batch-64 rows need an export with --tflite_batch=64
 beside it (the script exports one itself from --run_dir when given).
@@ -16,12 +16,10 @@ import platform
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+from absl import app, flags
 
-import numpy as np  # noqa: E402
-from absl import app, flags  # noqa: E402
-
-from bench.common import layer_flops, matmul_rate  # noqa: E402
+from bench.common import layer_flops, matmul_rate
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py run to export (batch 1 and batch 64 TFLite).", required=True)

@@ -3,20 +3,18 @@
 machine's fp32 matmul rate. The profile behind docs/PERFORMANCE.md's account of the digits
 target.
 
-  .venv/bin/python bench/step_breakdown.py --arch=digits --repeats=20
+  .venv/bin/python -m bench.step_breakdown --arch=digits --repeats=20
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from absl import app, flags
 
-from absl import app, flags  # noqa: E402
-
-from bench.common import HWDB_CLASSES, PRESET_OF, bench_config, layer_flops, matmul_rate, milliseconds, synthetic_batch  # noqa: E402
+from bench.common import PRESET_OF, bench_config, layer_flops, matmul_rate, milliseconds, synthetic_batch
+from lsgan_tf.architectures import HWDB_CLASSES
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("arch", "digits", sorted(PRESET_OF), "Architecture (its paper preset's batch size).")

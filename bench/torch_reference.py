@@ -8,7 +8,7 @@ update), Adam(2e-4, 0.5), on the CPU. Two ways to write the image-net iteration:
 - `reuse`: G(z) once, detached for the D step and reused for the G step (the PyTorch DCGAN
   example's way, the same algorithmic work as lsgan_tf).
 
-  .venv/bin/python bench/torch_reference.py --archs=digits,mixture --steps=10   # prints JSON
+  .venv/bin/python -m bench.torch_reference --archs=digits,mixture --steps=10   # prints JSON
 
 Install with `pip install -r requirements-bench.txt` (torch==2.13.0, a CPU build).
 """

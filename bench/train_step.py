@@ -2,7 +2,7 @@
 networks in PyTorch (bench/torch_reference.py), and next to this machine's fp32 matmul rate.
 
   .venv/bin/python -m pip install -r requirements-bench.txt     # torch==2.13.0 (CPU build)
-  .venv/bin/python bench/train_step.py --archs=digits,mixture --steps=10 --rounds=2
+  .venv/bin/python -m bench.train_step --archs=digits,mixture --steps=10 --rounds=2
 
 Each framework runs in its own process; the processes alternate `--rounds` times so drift of
 the machine hits both alike, and the table reports the median of the rounds. FLOPs of one
@@ -22,11 +22,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from absl import app, flags
 
-from absl import app, flags  # noqa: E402
-
-from bench.common import HWDB_CLASSES, bench_config, layer_flops, matmul_rate, synthetic_batch  # noqa: E402
+from bench.common import bench_config, layer_flops, matmul_rate, synthetic_batch
+from lsgan_tf.architectures import HWDB_CLASSES
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("archs", ["digits", "dcgan64", "cat128", "scene112", "hwdb", "mixture"], "Architectures to measure.")

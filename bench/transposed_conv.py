@@ -3,7 +3,7 @@ flipped stride-1 conv) on the transposed convs the papers' networks run at batch
 generator's TCONV forward passes and each discriminator conv's input gradient. The
 fastest-per-shape rule in lsgan_tf/architectures/fast_conv.py comes from this table.
 
-  .venv/bin/python bench/transposed_conv.py --repeats=5     # prints a table, writes JSON
+  .venv/bin/python -m bench.transposed_conv --repeats=5     # prints a table, writes JSON
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from absl import app, flags
 
-from absl import app, flags  # noqa: E402
-
-from bench.common import milliseconds  # noqa: E402
+from bench.common import milliseconds
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("repeats", 5, "Timed calls per method and shape (after one warm-up call).")

@@ -1,63 +1,11 @@
 """Align and crop the cat faces (TPAMI Table 2 data) into 128x128 PNGs or TFRecords.
 
-  python data_prep/cats.py --src=DIR_WITH_CAT_FOLDERS --out=data/cats128 --size=128
+python data_prep/cats.py --src=DIR_WITH_CAT_FOLDERS --out=data/cats128 --size=128
+
+The same as the `lsgan-prep-cats` console script (lsgan_tf/cli/prep_cats.py).
 """
 
-from __future__ import annotations
-
-import os
-import sys
-import time
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from absl import app, flags  # noqa: E402
-
-from lsgan_tf import quiet  # noqa: E402
-
-quiet.quiet_tensorflow_startup()
-
-from data_prep.common import define_output_flags, fail, print_summary, progress  # noqa: E402
-from lsgan_tf.data import cats, records  # noqa: E402
-from lsgan_tf.data.images_io import ImageDecodeError, list_images  # noqa: E402
-from lsgan_tf.images import save_png  # noqa: E402
-
-FLAGS = flags.FLAGS
-flags.adopt_module_key_flags(quiet)
-flags.DEFINE_string("src", None, "Folder holding CAT_00 ... CAT_06 (X.jpg with X.jpg.cat).", required=True)
-flags.DEFINE_string("out", None, "Output folder (created; must not exist unless --overwrite).", required=True)
-flags.DEFINE_integer("size", 128, "Output side in pixels.")
-flags.DEFINE_integer("min_size", 128, "Drop faces whose crop is smaller than this on either side.")
-flags.DEFINE_enum("format", "tfrecord", ["tfrecord", "png"], "Write sharded TFRecords or one PNG per face.")
-define_output_flags("images with a missing/malformed .cat file or undecodable bytes")
-
-
-def main(argv) -> int:
-    del argv
-    started = time.time()
-    errors: list = []
-    small = 0
-    try:
-        total = len(list_images(FLAGS.src))
-        faces = cats.iter_faces(FLAGS.src, FLAGS.size, FLAGS.min_size, FLAGS.skip_corrupt, errors)
-        with records.ShardedWriter(FLAGS.out, FLAGS.records_per_shard, FLAGS.overwrite) as writer:
-            for path, face in progress(faces, total, "cats"):
-                if face is None:
-                    small += 1
-                elif FLAGS.format == "png":
-                    save_png(face, os.path.join(writer.temporary_dir, "images", os.path.basename(path)[:-4] + ".png"))
-                    writer.count += 1
-                else:
-                    writer.write(face)
-            info = {"dataset": "cats", "image_shape": [FLAGS.size, FLAGS.size, 3], "min_size": FLAGS.min_size,
-                    "too_small": small, "format": FLAGS.format}
-            writer.commit(info)
-    except (cats.CatAnnotationError, ImageDecodeError, FileNotFoundError, FileExistsError) as error:
-        return fail("cats", error)
-    print(f"cats: dropped {small} faces smaller than {FLAGS.min_size} pixels")
-    print_summary("cats", writer.count, len(errors) + small, started, errors, out=FLAGS.out)
-    return 0
-
+from lsgan_tf.cli.prep_cats import run
 
 if __name__ == "__main__":
-    app.run(main)
+    run()

@@ -13,13 +13,10 @@ G's label map is linear (onehot(y) W + b), so the walk feeds G the label vector
 
 from __future__ import annotations
 
-import os
-import sys
+import numpy as np
+from absl import app, flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-import numpy as np  # noqa: E402
-from absl import app, flags  # noqa: E402
+from lsgan_tf.noise import draw_z
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
@@ -33,7 +30,7 @@ flags.DEFINE_string("out", "interpolation.png", "Output PNG.")
 def latent_walk(model, rows: int, steps: int, seed: int) -> np.ndarray:
     """Generated images (rows * steps, H, W, C) along straight lines between random z pairs."""
     rng = np.random.default_rng(seed)
-    start, end = rng.standard_normal((2, rows, model.z_dim)).astype(np.float32)
+    start, end = draw_z(rng, (2, rows, model.z_dim), model.noise)
     weights = np.linspace(0.0, 1.0, steps, dtype=np.float32)[None, :, None]
     z = (start[:, None, :] * (1.0 - weights) + end[:, None, :] * weights).reshape(rows * steps, model.z_dim)
     if hasattr(model, "num_classes"):
@@ -54,7 +51,7 @@ def label_walk(model, rows: int, steps: int, seed: int) -> np.ndarray:
     # G from (z, label vector): the same layers, with the label map's output as an input.
     from_label_vectors = keras.Model([generator.inputs[0], label_map.output], generator.output)
     rng = np.random.default_rng(seed)
-    z = np.repeat(rng.standard_normal((rows, model.z_dim)).astype(np.float32), steps, axis=0)
+    z = np.repeat(draw_z(rng, (rows, model.z_dim), model.noise), steps, axis=0)
     first, last = rng.choice(model.num_classes, size=(2, rows), replace=2 * rows > model.num_classes)
     kernel = keras.ops.convert_to_numpy(label_map.kernel)
     weights = np.tile(np.linspace(0.0, 1.0, steps, dtype=np.float32), rows)[:, None]

@@ -22,15 +22,16 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import numpy as np
+from absl import app, flags
 
-import numpy as np  # noqa: E402
-from absl import app, flags  # noqa: E402
+from lsgan_tf import presets
 
+MIXTURE = presets.get("mixture")
 FLAGS = flags.FLAGS
 flags.DEFINE_list("losses", ["lsgan", "nsgan"], "Loss families to compare.")
 flags.DEFINE_integer("seeds", 10, "Independent runs per loss (the paper: 100).")
-flags.DEFINE_integer("steps", 35000, "Training iterations (the paper: 35,000).")
+flags.DEFINE_integer("steps", MIXTURE.steps, "Training iterations (the paper: 35,000).")
 flags.DEFINE_integer("eval_every", 5000, "Evaluate (and plot) every N steps (the paper: 5,000).")
 flags.DEFINE_integer("speed_steps", 200, "Steps timed for the vectorised vs sequential comparison (0: skip).")
 flags.DEFINE_string("out", "experiments/results/mixture", "Output folder.")
@@ -89,13 +90,13 @@ def plot_grid(samples_by_step, path, title, kind="histogram"):
 
 def speed_comparison(steps: int, seeds: int) -> dict:
     """Seconds per step: the ensemble of `seeds` vs one GAN model (x seeds, sequentially)."""
-    import keras
     import tensorflow as tf
 
     from lsgan_tf import architectures
     from lsgan_tf.data.mixture import mixture_dataset
     from lsgan_tf.gan import GAN
     from lsgan_tf.mixture_ensemble import MixtureEnsemble
+    from lsgan_tf.training import make_optimizer
 
     ensemble = MixtureEnsemble(range(seeds))
     ensemble.train(0, 10)
@@ -105,9 +106,9 @@ def speed_comparison(steps: int, seeds: int) -> dict:
     vectorised = (time.perf_counter() - started) / steps
     generator, discriminator = architectures.build("mixture")
     model = GAN(generator, discriminator, seed=0)
-    model.compile(keras.optimizers.Adam(1e-4, beta_1=0.5, epsilon=1e-8), keras.optimizers.Adam(1e-3, beta_1=0.5, epsilon=1e-8),
-                  loss="lsgan", coding="011", simultaneous_updates=True)
-    dataset = mixture_dataset(512, seed=0)
+    model.compile(make_optimizer("adam", MIXTURE.lr, MIXTURE), make_optimizer("adam", MIXTURE.generator_lr, MIXTURE),
+                  loss="lsgan", coding=MIXTURE.coding, simultaneous_updates=True)
+    dataset = mixture_dataset(MIXTURE.batch_size, seed=0)
     model.fit(dataset, steps_per_epoch=10, epochs=1, verbose=0)
     started = time.perf_counter()
     model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)

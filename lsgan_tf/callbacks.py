@@ -17,6 +17,7 @@ from lsgan_tf.checkpoints import save_checkpoint
 from lsgan_tf.data.mixture import mixture_centers
 from lsgan_tf.gan import ConditionalGAN
 from lsgan_tf.images import make_grid, save_png, to_uint8
+from lsgan_tf.noise import draw_z
 from lsgan_tf.plots import scatter_png
 
 
@@ -64,11 +65,7 @@ class ProgressLogger(keras.callbacks.Callback):
 def fixed_sample_inputs(model, count: int = 64, columns: int = 8, seed: int = 0):
     """The fixed inputs of the sample grids: z from `seed`; for a conditional model,
     labels chosen so that every column of the grid shows one fixed class."""
-    rng = np.random.default_rng(seed)
-    if model.noise == "uniform":
-        z = rng.uniform(-1.0, 1.0, (count, model.z_dim)).astype(np.float32)
-    else:
-        z = rng.standard_normal((count, model.z_dim)).astype(np.float32)
+    z = draw_z(np.random.default_rng(seed), (count, model.z_dim), model.noise)
     if not isinstance(model, ConditionalGAN):
         return z
     column_classes = np.linspace(0, model.num_classes - 1, columns).round().astype(np.int32)

@@ -11,7 +11,8 @@ from typing import Any, Dict, Optional, Sequence
 
 from lsgan_tf import architectures, losses, presets
 from lsgan_tf.data.datasets import DataError, check_data, preset_for_tfds
-from lsgan_tf.gan import LOSS_FAMILIES, NOISE_DISTRIBUTIONS
+from lsgan_tf.gan import LOSS_FAMILIES
+from lsgan_tf.noise import NOISE_DISTRIBUTIONS
 
 OPTIMIZERS = ("adam", "rmsprop")
 STRATEGIES = ("default", "mirrored", "multi_worker")

@@ -12,13 +12,12 @@ from lsgan_tf.data.mixture import STD, mixture_centers
 from lsgan_tf.evaluation import metrics
 from lsgan_tf.evaluation.features import InceptionFeatures, cached_digit_classifier, classifier_statistics
 from lsgan_tf.evaluation.modes import mode_statistics
+from lsgan_tf.noise import draw_z
 from lsgan_tf.runs import restore_model
 
 
 def _generate(model, num_samples: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    z = (rng.uniform(-1, 1, (num_samples, model.z_dim)) if model.noise == "uniform"
-         else rng.standard_normal((num_samples, model.z_dim))).astype(np.float32)
+    z = draw_z(np.random.default_rng(seed), (num_samples, model.z_dim), model.noise)
     inputs = z if not hasattr(model, "num_classes") else [z, (np.arange(num_samples) % model.num_classes).astype(np.int32)]
     return model.sampling_generator.predict(inputs, batch_size=256, verbose=0)
 

@@ -6,6 +6,7 @@ import json
 import os
 from typing import List, Optional, Sequence
 
+from lsgan_tf.noise import DISTRIBUTION_NAMES
 from lsgan_tf.runs import RunError, class_names, restore_model
 from lsgan_tf.serving import (
     DEFAULT_MAX_SAMPLE,
@@ -64,7 +65,7 @@ Serve with TF Serving (REST on 8501, gRPC on 8500):
   curl -s -X POST http://localhost:8501/v1/models/generator:predict \\
     -d '{json.dumps(requests["sample"])}'
 
-  (the first body sends one z of zeros; real clients send z ~ {'N(0, 1)' if noise == 'normal' else 'U(-1, 1)'} of width {z_dim}.)
+  (the first body sends one z of zeros; real clients send z ~ {DISTRIBUTION_NAMES[noise]} of width {z_dim}.)
 
 Sample on a phone or any machine without TensorFlow (LiteRT):
 

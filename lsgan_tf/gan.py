@@ -37,6 +37,7 @@ from keras import ops
 
 from lsgan_tf import losses
 from lsgan_tf.architectures.blocks import LabelProjection
+from lsgan_tf.noise import NOISE_DISTRIBUTIONS
 from lsgan_tf.replica_random import replica_share_of_global_draw
 
 LOSS_FAMILIES = ("lsgan", "nsgan", "lsgan_gp", "wgan_gp")
@@ -52,7 +53,6 @@ DEFAULT_GP_WEIGHTS = {
 }
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "gp")
-NOISE_DISTRIBUTIONS = ("normal", "uniform")
 
 
 def default_gp_weight(loss: str, reduction: str = "mean") -> float:

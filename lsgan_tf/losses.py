@@ -2,7 +2,7 @@
 
 Every function takes the discriminator's raw outputs (scores or logits, no sigmoid applied)
 and returns a scalar. Equation numbers refer to Mao et al., "On the Effectiveness of Least
-Squares Generative Adversarial Networks" (TPAMI); PAPER_SPEC section 1 has the details.
+Squares Generative Adversarial Networks" (TPAMI); docs/PAPERS.md §1 has the details.
 
 The gradient penalties (`dragan_penalty`, `wgan_gp_penalty`) live in
 `lsgan_tf.penalties` and are re-exported here so the whole objective is one import.

@@ -15,12 +15,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lsgan_tf import architectures, losses
+from lsgan_tf import architectures, losses, presets
 from lsgan_tf.data.mixture import N_MIXTURE, RADIUS, STD, mixture_centers
 from lsgan_tf.evaluation.modes import mode_statistics
+from lsgan_tf.noise import draw_z
+from lsgan_tf.training import make_optimizer
 
 ENSEMBLE_LOSSES = ("lsgan", "nsgan")
 
+
+MIXTURE = presets.get("mixture")  # TPAMI Table 4 / ls.py: every default of the ensemble
 
 def _stacked_weights(models: Sequence[keras.Model]) -> List[keras.Variable]:
     return [keras.Variable(np.stack([m.weights[i].numpy() for m in models])) for i in range(len(models[0].weights))]
@@ -40,8 +44,9 @@ def _mlp(weights, x):
 class MixtureEnsemble:
     """Trains len(seeds) mixture GANs together with simultaneous D/G Adam updates."""
 
-    def __init__(self, seeds: Sequence[int], loss: str = "lsgan", coding: str = "011", z_dim: int = 256,
-                 batch_size: int = 512, d_lr: float = 1e-4, g_lr: float = 1e-3):
+    def __init__(self, seeds: Sequence[int], loss: str = "lsgan", coding: str = MIXTURE.coding,
+                 z_dim: int = MIXTURE.z_dim, batch_size: int = MIXTURE.batch_size, d_lr: float = MIXTURE.lr,
+                 g_lr: float = MIXTURE.generator_lr):
         if loss not in ENSEMBLE_LOSSES:
             raise ValueError(f"Unknown loss {loss!r}; the mixture study supports {ENSEMBLE_LOSSES}.")
         self.seeds, self.loss, self.coding = list(seeds), loss, losses.resolve_coding(coding)
@@ -54,8 +59,8 @@ class MixtureEnsemble:
             discriminators.append(discriminator)
         self.g_weights = _stacked_weights(generators)
         self.d_weights = _stacked_weights(discriminators)
-        self.d_optimizer = keras.optimizers.Adam(d_lr, beta_1=0.5, epsilon=1e-8)
-        self.g_optimizer = keras.optimizers.Adam(g_lr, beta_1=0.5, epsilon=1e-8)
+        self.d_optimizer = make_optimizer("adam", d_lr, MIXTURE)
+        self.g_optimizer = make_optimizer("adam", g_lr, MIXTURE)
         self.d_optimizer.build(self.d_weights)
         self.g_optimizer.build(self.g_weights)
         self._step = tf.function(self._train_step)
@@ -110,14 +115,13 @@ class MixtureEnsemble:
 
     def evaluate(self, num_samples: int = 2500, seed: int = 0) -> List[Dict[str, float]]:
         """Mode statistics of num_samples fresh samples for every seed."""
-        rng = np.random.default_rng(seed)
-        z = rng.standard_normal((len(self.seeds), num_samples, self.z_dim)).astype(np.float32)
+        z = draw_z(np.random.default_rng(seed), (len(self.seeds), num_samples, self.z_dim))
         points = self.generate(z).numpy()
         return [mode_statistics(p, mixture_centers(N_MIXTURE, RADIUS), STD) for p in points]
 
     def samples(self, num_samples: int = 2500, seed: int = 0) -> np.ndarray:
         """(K, num_samples, 2) generated points."""
-        z = np.random.default_rng(seed).standard_normal((len(self.seeds), num_samples, self.z_dim)).astype(np.float32)
+        z = draw_z(np.random.default_rng(seed), (len(self.seeds), num_samples, self.z_dim))
         return self.generate(z).numpy()
 
 

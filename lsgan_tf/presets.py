@@ -1,6 +1,6 @@
 """The papers' training settings per dataset, so `train.py --dataset=X` needs no other flag.
 
-Values come from PAPER_SPEC sections 1-2 (ICCV 2017, TPAMI, the authors' code). Where the
+Values come from the papers and the authors' code as docs/PAPERS.md §1-§2 lists them. Where the
 papers give no number (the step counts of the LSUN, cat and HWDB runs, the digits' z size),
 the preset says so in `notes` and uses the DCGAN convention.
 """

@@ -24,6 +24,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import tensorflow as tf
 
+from lsgan_tf.noise import DISTRIBUTION_NAMES
+
 QUANTIZATIONS = ("none", "float16", "dynamic")
 DEFAULT_MAX_SAMPLE = 1024
 TFLITE_NAMES = {"none": "generator.tflite", "float16": "generator_float16.tflite", "dynamic": "generator_dynamic.tflite"}
@@ -147,7 +149,7 @@ def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[
                     class_names: Optional[List[str]] = None) -> Dict:
     """What a phone app needs to feed and read the TFLite model."""
     inputs = [{"name": "z", "dtype": "float32", "shape": [batch, module.z_dim],
-               "distribution": "N(0, 1)" if module.noise == "normal" else "U(-1, 1)"}]
+               "distribution": DISTRIBUTION_NAMES[module.noise]}]
     if module.num_classes is not None:
         inputs.append({"name": "labels", "dtype": "int32", "shape": [batch], "range": [0, module.num_classes - 1]})
     return {

@@ -1,17 +1,16 @@
-"""Shared test setup: quiet TensorFlow, the project root on sys.path, common fixtures."""
+"""Shared test setup: quiet TensorFlow, common fixtures. lsgan_tf is installed in the virtualenv
+(`make setup`: pip install -e .); pytest puts the project root first on the import path (tests/
+is a package), so `tests.fixtures` imports."""
 
 import os
-import sys
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +25,6 @@ def official_digits_tarball():
 def subprocess_env(**extra):
     """Environment for running the project's scripts in a child process."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     env.update(extra)
     return env

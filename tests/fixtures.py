@@ -3,11 +3,12 @@ cat images with .cat landmark files."""
 
 import io
 import os
-import struct
 from typing import Iterable, Tuple
 
 import numpy as np
 from PIL import Image
+
+from lsgan_tf.data import hwdb
 
 # GB2312 codes used by the fixtures.
 LEVEL1 = {"啊": b"\xb0\xa1", "国": b"\xb9\xfa", "中": b"\xd6\xd0", "座": b"\xd7\xf9"}
@@ -15,17 +16,14 @@ SYMBOL = ("！", b"\xa3\xa1")  # full-width exclamation mark, a GB2312 symbol
 LEVEL2 = ("亍", b"\xd8\xa1")  # a GB2312 level-2 hanzi
 
 
-def gnt_record(code: bytes, bitmap: np.ndarray) -> bytes:
-    height, width = bitmap.shape
-    return struct.pack("<I2sHH", 10 + width * height, code, width, height) + bitmap.astype(np.uint8).tobytes()
+gnt_record = hwdb.encode_record
 
 
 def write_gnt(path: str, samples: Iterable[Tuple[bytes, np.ndarray]], truncate_last: int = 0) -> None:
-    """Writes records; truncate_last > 0 cuts that many bytes off the end of the file."""
-    data = b"".join(gnt_record(code, bitmap) for code, bitmap in samples)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as handle:
-        handle.write(data[: len(data) - truncate_last] if truncate_last else data)
+    """Writes records; truncate_last > 0 then cuts that many bytes off the end of the file."""
+    hwdb.write_gnt(path, samples)
+    if truncate_last:
+        os.truncate(path, os.path.getsize(path) - truncate_last)
 
 
 def character_bitmap(seed: int, height: int, width: int) -> np.ndarray:

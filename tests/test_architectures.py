@@ -1,4 +1,4 @@
-"""Every architecture against the tables of PAPER_SPEC section 2 (written out here independently)."""
+"""Every architecture against the papers' tables (TPAMI Tables 1, 2, 3, 5; ICCV §3.3; docs/PAPERS.md §2), written out here independently."""
 
 import keras
 import numpy as np

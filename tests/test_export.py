@@ -50,7 +50,7 @@ def keras_images(run_dir, z, labels=None):
 
 SAVED_MODEL_RUNNER = """
 import sys, json, numpy as np, tensorflow as tf
-assert "lsgan_tf" not in sys.modules
+assert sys.modules.get("lsgan_tf") is None
 path, z_path, out_path = sys.argv[1:4]
 labels = np.load(sys.argv[4]) if len(sys.argv) > 4 else None
 serving = tf.saved_model.load(path).signatures["serving_default"]
@@ -58,7 +58,7 @@ feed = {"z": tf.constant(np.load(z_path))}
 if labels is not None:
     feed["labels"] = tf.constant(labels)
 np.save(out_path, serving(**feed)["images"].numpy())
-assert not any(name.startswith("lsgan_tf") for name in sys.modules)
+assert all(sys.modules[name] is None for name in sys.modules if name.startswith("lsgan_tf"))
 """
 
 TFLITE_RUNNER = """
@@ -79,11 +79,15 @@ assert "tensorflow" not in sys.modules
 """
 
 
+NO_LSGAN_TF = "import sys\nsys.modules['lsgan_tf'] = None  # any import of lsgan_tf fails in this process\n"
+
+
 def run_external(code, *args, tmp_path, env=None):
-    """Runs `code` in a fresh interpreter whose sys.path does not include the project."""
+    """Runs `code` in a fresh interpreter where lsgan_tf cannot be imported (it is installed
+    in the virtualenv, so the process is run from elsewhere and the import is blocked)."""
     environment = dict(env or os.environ)
     environment.pop("PYTHONPATH", None)
-    result = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-c", NO_LSGAN_TF + code, *map(str, args)], capture_output=True, text=True,
                             timeout=300, env=environment, cwd=str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -1,6 +1,6 @@
 """Building blocks shared by every architecture, with the authors' initialisers and BN settings.
 
-PAPER_SPEC section 2 [code]: conv kernels TruncatedNormal(0.02), transposed-conv and dense
+docs/PAPERS.md §2, from the authors' code: conv kernels TruncatedNormal(0.02), transposed-conv and dense
 kernels RandomNormal(0.02), zero biases, batch norm with decay 0.9 and epsilon 1e-5,
 LeakyReLU slope 0.2.
 """

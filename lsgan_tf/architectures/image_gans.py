@@ -1,4 +1,4 @@
-"""The papers' unconditional image architectures as layer tables (PAPER_SPEC section 2).
+"""The papers' unconditional image architectures as layer tables (TPAMI Tables 1, 2, 3 and 5; docs/PAPERS.md §2).
 
 - `digits`: TPAMI Table 5, 28x28x1 small-variability digits.
 - `scene112`: Table 1, 112x112x3 LSUN scenes.

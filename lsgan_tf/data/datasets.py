@@ -55,9 +55,14 @@ def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str]
     """Fails fast, before any work, when a dataset needs a --data_dir that is missing."""
     if preset.dataset in ("mixture",) + tuple(RENDERED_DIGIT_VARIANTS) and data_dir is None:
         return
+    if data_dir is None and tfds_name:
+        raise DataError(
+            f"--dataset=tfds:{tfds_name} needs --data_dir=DIR, a TFDS data directory that already holds "
+            f"{tfds_name} (nothing is downloaded): prepare it once, where there is internet, with "
+            f"tfds.builder({tfds_name!r}, data_dir=DIR).download_and_prepare(), and copy DIR here."
+        )
     if data_dir is None:
-        where = WHERE_TO_GET.get(preset.dataset, "")
-        raise DataError(f"--data_dir is required for --dataset={tfds_name and 'tfds:' + tfds_name or preset.dataset}. {where}")
+        raise DataError(f"--data_dir is required for --dataset={preset.dataset}. {WHERE_TO_GET.get(preset.dataset, '')}")
     if not os.path.isdir(data_dir):
         raise DataError(f"--data_dir={data_dir} does not exist or is not a folder.")
     if records.is_prepared(data_dir):

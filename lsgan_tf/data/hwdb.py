@@ -91,6 +91,24 @@ def iter_gnt(path: str, read_pixels: bool = True) -> Iterator[GntRecord]:
             offset += size
 
 
+def encode_record(code: bytes, bitmap: np.ndarray) -> bytes:
+    """One `.gnt` record: size, 2-byte GB tag code, width, height, then the (H, W) uint8 pixels."""
+    height, width = bitmap.shape
+    return HEADER.pack(HEADER.size + width * height, code, width, height) + np.asarray(bitmap, np.uint8).tobytes()
+
+
+def write_gnt(path: str, samples: Iterable[Tuple[bytes, np.ndarray]]) -> str:
+    """Writes (GB code, bitmap on white) samples as one writer's `.gnt` file, streaming, under a
+    temporary name renamed into place when complete."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "wb") as handle:
+        for code, bitmap in samples:
+            handle.write(encode_record(code, bitmap))
+    os.replace(temporary, path)
+    return path
+
+
 def find_gnt_files(source: str) -> List[str]:
     """Every `.gnt` file under a folder (recursively), sorted; an error when there is none."""
     if not os.path.isdir(source):

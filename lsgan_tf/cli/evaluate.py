@@ -1,0 +1,59 @@
+"""Evaluate a training run: samples from its generator, scored with the papers' metrics.
+
+  python evaluate.py --run_dir=runs/demo                              # digits: classifier coverage, FD-digits
+  python evaluate.py --run_dir=runs/mixture                           # mixture: modes covered, quality, collapse
+  python evaluate.py --run_dir=runs/cats --inception_weights=PATH     # images: FID, KID, Inception Score
+
+Writes <run_dir>/evaluation.json (or --out) and prints a table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from absl import flags, logging
+
+from lsgan_tf import quiet
+from lsgan_tf.cli import program, run_app
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
+flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
+flags.DEFINE_integer("num_samples", 5000, "Generated samples to score.")
+flags.DEFINE_string("inception_weights", None, "Local Inception-v3 weights (.h5 notop file or TF-Hub SavedModel dir) for FID/KID/IS.")
+flags.DEFINE_string("cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "lsgan_tf"), "Where the digit classifier is cached.")
+flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json).")
+flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples.")
+
+
+def main(argv) -> int:
+    del argv
+    quiet.quiet_tensorflow_startup()
+    logging.set_verbosity(logging.WARNING)
+    from lsgan_tf.evaluate_run import evaluate_run
+    from lsgan_tf.evaluation.features import FeatureError
+    from lsgan_tf.runs import RunError
+
+    try:
+        results = evaluate_run(FLAGS.run_dir, checkpoint=FLAGS.checkpoint, num_samples=FLAGS.num_samples,
+                               inception_weights=FLAGS.inception_weights, cache_dir=FLAGS.cache_dir, seed=FLAGS.seed)
+    except (FeatureError, RunError) as error:
+        print(f"{program()}: error: {error}", file=sys.stderr)
+        return 2
+    out = FLAGS.out or os.path.join(FLAGS.run_dir, "evaluation.json")
+    with open(out + ".tmp", "w") as handle:
+        json.dump(results, handle, indent=2)
+    os.replace(out + ".tmp", out)
+    width = max(len(name) for name in results)
+    for name, value in results.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        print(f"{name:{width}s}  {shown}")
+    print(f"wrote {out}")
+    return 0
+
+
+def run() -> None:
+    """The `lsgan-evaluate` console script and `evaluate.py`."""
+    run_app(main, sys.modules[__name__], quiet, usage=__doc__)

@@ -1,0 +1,128 @@
+"""Sample images from an exported generator into a PNG grid.
+
+  python sample.py --model=exported/digits/tflite/generator.tflite --num=64 --out=grid.png
+  python sample.py --model=exported/hwdb/saved_model/1 --labels=中,国 --out=grid.png
+
+A .tflite model runs with the LiteRT interpreter (ai_edge_litert) alone: TensorFlow is never
+imported on that path, as on a phone. A SavedModel folder is run with TensorFlow through
+its `sample` signature.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import List, Optional
+
+import numpy as np
+from absl import flags
+
+from lsgan_tf.cli import program, run_app
+from lsgan_tf.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
+from lsgan_tf.noise import DISTRIBUTION_NAMES, draw_z
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it) or a SavedModel folder.", required=True)
+flags.DEFINE_integer("num", 64, "Number of images.")
+flags.DEFINE_list("labels", None, "Conditional models: class indices or characters (cycled to --num).")
+flags.DEFINE_integer("seed", 0, "Noise seed.")
+flags.DEFINE_string("out", "grid.png", "Output PNG grid.")
+flags.DEFINE_string("npy", None, "Also save the uint8 images as a .npy array here.")
+
+
+class SampleError(ValueError):
+    """Bad input to sample.py; the message names the flag."""
+
+
+def parse_labels(values: Optional[List[str]], num: int, num_classes: Optional[int], names: Optional[List[str]]):
+    """--labels as int32 class indices of length num (indices or characters of the class table)."""
+    if num_classes is None:
+        if values:
+            raise SampleError("--labels given, but this generator is unconditional.")
+        return None
+    if not values:
+        return (np.arange(num) % num_classes).astype(np.int32)
+    indices = []
+    for value in values:
+        if value.lstrip("-").isdigit():
+            indices.append(int(value))
+        elif names and value in names:
+            indices.append(names.index(value))
+        else:
+            raise SampleError(f"--labels: {value!r} is neither a class index nor a character of the class table.")
+    bad = [i for i in indices if not 0 <= i < num_classes]
+    if bad:
+        raise SampleError(f"--labels: {bad} outside [0, {num_classes}).")
+    return np.resize(np.asarray(indices, np.int32), num)
+
+
+def sample_tflite(path: str, num: int, labels_flag, seed: int) -> np.ndarray:
+    from ai_edge_litert.interpreter import Interpreter
+
+    if not os.path.isfile(path):
+        raise SampleError(f"--model={path}: no such file; pass the tflite/generator.tflite of an export.py output folder.")
+    metadata_path = os.path.join(os.path.dirname(path), "metadata.json")
+    if not os.path.exists(metadata_path):
+        raise SampleError(f"{metadata_path} not found: keep the export's metadata.json beside the .tflite file.")
+    with open(metadata_path, encoding="utf-8") as handle:
+        metadata = json.load(handle)
+    batch, z_dim = metadata["inputs"][0]["shape"]
+    labels = parse_labels(labels_flag, num, metadata["num_classes"], metadata.get("class_names"))
+    rng = np.random.default_rng(seed)
+    noise = {name: key for key, name in DISTRIBUTION_NAMES.items()}[metadata["inputs"][0]["distribution"]]
+    runner = Interpreter(model_path=path).get_signature_runner("serving_default")
+    images = []
+    for start in range(0, num, batch):
+        z = draw_z(rng, (batch, z_dim), noise)
+        feed = {"z": z}
+        if labels is not None:
+            feed["labels"] = np.resize(labels[start:start + batch], batch).astype(np.int32)
+        images.append(np.array(runner(**feed)["images_uint8"]))  # copy: outputs alias interpreter memory
+    return np.concatenate(images)[:num]
+
+
+def sample_saved_model(path: str, num: int, labels_flag, seed: int) -> np.ndarray:
+    import tensorflow as tf
+
+    metadata_path = os.path.join(path, "assets.extra", "metadata.json")
+    metadata = {}
+    if os.path.exists(metadata_path):
+        with open(metadata_path, encoding="utf-8") as handle:
+            metadata = json.load(handle)
+    signature = tf.saved_model.load(path).signatures["sample"]
+    conditional = "labels" in signature.structured_input_signature[1]
+    num_classes = metadata.get("num_classes") if conditional else None
+    if conditional and num_classes is None:
+        raise SampleError(f"{metadata_path} is missing: cannot check --labels against the class count.")
+    labels = parse_labels(labels_flag, num, num_classes, metadata.get("class_names"))
+    feed = {"seed": tf.constant(seed, tf.int64), "num": tf.constant(num, tf.int32)}
+    if labels is not None:
+        feed["labels"] = tf.constant(labels)
+    return signature(**feed)["images_uint8"].numpy()
+
+
+def main(argv) -> int:
+    del argv
+    try:
+        if FLAGS.num < 1:
+            raise SampleError("--num must be positive.")
+        if FLAGS.model.endswith(".tflite"):
+            images = sample_tflite(FLAGS.model, FLAGS.num, FLAGS.labels, FLAGS.seed)
+        elif os.path.isdir(FLAGS.model):
+            images = sample_saved_model(FLAGS.model, FLAGS.num, FLAGS.labels, FLAGS.seed)
+        else:
+            raise SampleError(f"--model={FLAGS.model} is neither a .tflite file nor a SavedModel folder.")
+    except SampleError as error:
+        print(f"{program()}: error: {error}", file=sys.stderr)
+        return 2
+    save_png(make_grid(images), FLAGS.out)
+    if FLAGS.npy:
+        np.save(FLAGS.npy, images)
+    print(f"wrote {FLAGS.out} ({len(images)} images)")
+    return 0
+
+
+def run() -> None:
+    """The `lsgan-sample` console script and `sample.py`."""
+    run_app(main, sys.modules[__name__], usage=__doc__)
