@@ -71,11 +71,12 @@ def _frozen_comparison(label: str, z, real):
     import tensorflow as tf
 
     from lsgan_tf.diagnostics import shared_change_gradients
+    from lsgan_tf import runs
     from lsgan_tf.runs import restore_model
 
     run_dir = os.path.join(FLAGS.out, "runs", label.replace(" ", "_").replace("'", ""))
     rows = []
-    for path in tf.train.get_checkpoint_state(os.path.join(run_dir, "checkpoints")).all_model_checkpoint_paths:
+    for path in tf.train.get_checkpoint_state(os.path.join(run_dir, runs.CHECKPOINTS)).all_model_checkpoint_paths:
         model, _, _ = restore_model(run_dir, path)
         step = int(model.g_optimizer.iterations.numpy())
         for frozen in ((), ("d_fc1_bn",)):

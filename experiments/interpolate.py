@@ -70,7 +70,7 @@ def main(argv) -> None:
         raise app.UsageError(f"--walk=label needs a conditional run; {FLAGS.run_dir} is unconditional (use --walk=z).")
     walk = label_walk if FLAGS.walk == "label" else latent_walk
     images = walk(model, FLAGS.rows, FLAGS.steps, FLAGS.seed)
-    save_png(make_grid(to_uint8(images, config.preset.pixel_range), columns=FLAGS.steps), FLAGS.out)
+    save_png(make_grid(to_uint8(images, config.pixel_range), columns=FLAGS.steps), FLAGS.out)
     print(f"wrote {FLAGS.out}")
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from absl import app, flags
 
 from lsgan_tf import presets
+from lsgan_tf.atomic import atomic_path
 
 MIXTURE = presets.get("mixture")
 FLAGS = flags.FLAGS
@@ -160,9 +161,8 @@ def score(samples: dict, wall_seconds: float) -> dict:
 def save_and_plot(loss: str, samples: dict) -> None:
     """samples_<loss>.npz (through a temporary name) and the two grids of the loss."""
     path = os.path.join(FLAGS.out, f"samples_{loss}.npz")
-    temporary = path + ".tmp.npz"
-    np.savez_compressed(temporary, **{f"step_{step}": points for step, points in samples.items()})
-    os.replace(temporary, path)
+    with atomic_path(path, ".npz") as temporary:
+        np.savez_compressed(temporary, **{f"step_{step}": points for step, points in samples.items()})
     plot_grid(samples, os.path.join(FLAGS.out, f"samples_{loss}.png"), f"{loss}: generated samples over steps")
     plot_grid(samples, os.path.join(FLAGS.out, f"density_{loss}.png"), f"{loss}: kernel density estimate over steps", kind="kde")
 

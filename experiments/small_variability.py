@@ -55,6 +55,7 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, eval_every: i
     """Trains one run (or resumes it) and returns the digit-classifier scores of every kept checkpoint."""
     import tensorflow as tf
 
+    from lsgan_tf import runs
     from lsgan_tf.evaluate_run import evaluate_checkpoints
     from lsgan_tf.training import TrainConfig, train
 
@@ -62,14 +63,14 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, eval_every: i
     train(TrainConfig(dataset=dataset, data_dir=data_dir, loss=loss, steps=FLAGS.steps, out_dir=run_dir,
                       sample_every=eval_every, checkpoint_every=eval_every,
                       keep_checkpoints=-(-FLAGS.steps // eval_every), arch_option=FLAGS.arch_option))
-    state = tf.train.get_checkpoint_state(os.path.join(run_dir, "checkpoints"))
+    state = tf.train.get_checkpoint_state(os.path.join(run_dir, runs.CHECKPOINTS))
     scores = evaluate_checkpoints(run_dir, state.all_model_checkpoint_paths, num_samples=FLAGS.num_samples,
                                   cache_dir=os.path.join(FLAGS.out, "cache"))
     history = [{"step": checkpoint["step"], **{key: checkpoint[key] for key in SCORES}} for checkpoint in scores]
     for entry in history:
         print(name, entry, flush=True)
-    grid = sorted(os.listdir(os.path.join(run_dir, "samples")))[-1]
-    shutil.copy(os.path.join(run_dir, "samples", grid), os.path.join(FLAGS.out, f"{name}.png"))
+    grid = sorted(os.listdir(os.path.join(run_dir, runs.SAMPLES)))[-1]
+    shutil.copy(os.path.join(run_dir, runs.SAMPLES, grid), os.path.join(FLAGS.out, f"{name}.png"))
     return history
 
 

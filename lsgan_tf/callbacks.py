@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras import ops
 
+from lsgan_tf import runs
 from lsgan_tf.checkpoints import save_checkpoint
 from lsgan_tf.data.mixture import mixture_centers
 from lsgan_tf.gan import ConditionalGAN
@@ -85,7 +86,7 @@ class SampleGridCallback(keras.callbacks.Callback):
     def __init__(self, out_dir: str, every: int, total_steps: int, seed: int = 0,
                  pixel_range: Tuple[float, float] = (-1.0, 1.0), count: int = 64, columns: int = 8):
         super().__init__()
-        self.directory = os.path.join(out_dir, "samples")
+        self.directory = os.path.join(out_dir, runs.SAMPLES)
         self.every, self.total_steps = every, total_steps
         self.seed, self.pixel_range, self.count, self.columns = seed, pixel_range, count, columns
         self.last_path: Optional[str] = None

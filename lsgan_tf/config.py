@@ -7,7 +7,9 @@ import dataclasses
 import inspect
 import math
 import os
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+from absl import flags
 
 from lsgan_tf import architectures, losses, presets
 from lsgan_tf.data.datasets import DataError, check_data, preset_for_tfds
@@ -30,40 +32,57 @@ class ConfigError(ValueError):
     """A bad flag value; the message names the flag and the valid choices."""
 
 
+PRESET_NOTES = " | ".join(f"{name}: {preset.notes.rstrip('.')}" for name, preset in sorted(presets.PRESETS.items()))
+
+
+def setting(default: Any, help: str, choices: Optional[Sequence[str]] = None, flag: bool = True) -> Any:
+    """A TrainConfig field with its command-line help and choices: the one declaration of a
+    setting, from which lsgan-train's flags are generated (`define_flags`). flag=False marks a
+    value that `resolve` copies from the preset so that config.json records it, with no flag."""
+    return dataclasses.field(default=default, metadata={"help": help, "choices": tuple(choices) if choices else None,
+                                                        "flag": flag})
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Every setting of a run. None means "take it from the dataset's preset"."""
 
-    dataset: str = "digits"
-    data_dir: Optional[str] = None
-    skip_corrupt: bool = False
-    conditional: Optional[bool] = None
-    loss: str = "lsgan"
-    coding: Optional[str] = None
-    reduction: str = "mean"
-    arch: Optional[str] = None
-    steps: Optional[int] = None
-    batch_size: Optional[int] = None
-    lr: Optional[float] = None
-    g_lr: Optional[float] = None  # None: --lr when given, else the preset's G rate
-    z_dim: Optional[int] = None
-    optimizer: Optional[str] = None
-    d_steps: Optional[int] = None
-    gp_weight: Optional[float] = None
-    out_dir: Optional[str] = None  # None: runs/<dataset>-<loss>
-    sample_every: int = 500
-    checkpoint_every: int = 1000
-    keep_checkpoints: int = 3
-    seed: int = 0
-    ema: bool = False
-    ema_decay: float = 0.999
-    noise: str = "normal"
-    strategy: str = "default"
-    sync_bn: bool = False
-    jit_compile: str = "auto"
-    log_every: int = 100
-    steps_per_execution: int = 0  # 0: automatic (see auto_steps_per_execution)
-    arch_option: Sequence[str] = ()  # NAME=VALUE keyword options of the architecture function
+    dataset: str = setting("digits", "Dataset preset, or tfds:NAME for a TFDS dataset already in --data_dir (mnist, cifar10, lsun/CATEGORY, hwdb1). Sets the paper's architecture, coding and hyperparameters. Presets: " + PRESET_NOTES + ".")
+    data_dir: Optional[str] = setting(None, "Where the dataset lives (prepared TFRecords, image folders or raw files). Rendered digits need none.")
+    skip_corrupt: bool = setting(False, "Leave unreadable training records (a broken image, a cut-short .gnt file or TFRecord shard) out and count them in train.log, instead of stopping with an error that names the first.")
+    conditional: Optional[bool] = setting(None, "Train the class-conditional model (hwdb). Default: the preset's.")
+    loss: str = setting("lsgan", "Loss family.", LOSS_FAMILIES)
+    coding: Optional[str] = setting(None, "LSGAN a-b-c coding: -110 (Eq. 13) or 011 (Eq. 14). Default: the preset's.", sorted(losses.CODINGS))
+    reduction: str = setting("mean", "LS loss reduction: mean (the paper) or sum (the authors' code: half the batch sum).", losses.REDUCTIONS)
+    arch: Optional[str] = setting(None, "Architecture override. Default: the preset's.", sorted(architectures.ARCHITECTURES))
+    steps: Optional[int] = setting(None, "Total training steps (G updates). Default: the paper's count for the dataset.")
+    batch_size: Optional[int] = setting(None, "Global batch size. Default: the preset's (64; 512 for the mixture).")
+    lr: Optional[float] = setting(None, "Learning rate of D, and of G unless --g_lr is given. Default: the preset's.")
+    g_lr: Optional[float] = setting(None, "Learning rate of G. Default: --lr when given, else the preset's (1e-3 for the mixture, --lr's otherwise).")
+    z_dim: Optional[int] = setting(None, "Noise dimension. Default: the preset's.")
+    optimizer: Optional[str] = setting(None, "Optimizer. Default: the preset's (Adam, beta1 = 0.5).", OPTIMIZERS)
+    beta_1: Optional[float] = setting(None, "Adam's beta_1. Default: the preset's (0.5).")
+    beta_2: Optional[float] = setting(None, "Adam's beta_2. Default: the preset's (0.999; 0.9 for lsgan_gp and wgan_gp).")
+    epsilon: Optional[float] = setting(None, "Adam's epsilon. Default: the preset's (1e-8, as the authors' TF1 code).")
+    d_steps: Optional[int] = setting(None, "Discriminator updates per generator update. Default: 1 (5 for wgan_gp).")
+    gp_weight: Optional[float] = setting(None, "Gradient-penalty weight. Default: 150/64 for lsgan_gp (150 with --reduction=sum), 10 for wgan_gp.")
+    out_dir: Optional[str] = setting(None, "Run directory: config.json (settings and their history), checkpoints/, samples/, events/ (TensorBoard), train.log. Default: runs/<dataset>-<loss>. Re-running into it resumes the run; settings that define the model (dataset, arch, options, loss, coding, reduction, z_dim, conditional, noise) must match.")
+    sample_every: int = setting(500, "Write a fixed-noise sample grid every N steps.")
+    checkpoint_every: int = setting(1000, "Write a checkpoint every N steps.")
+    keep_checkpoints: int = setting(3, "How many recent checkpoints to keep.")
+    seed: int = setting(0, "Seed of weights, noise and data order.")
+    ema: bool = setting(False, "Keep an exponential moving average of G's weights; samples and export use it.")
+    ema_decay: float = setting(0.999, "EMA decay per step.")
+    noise: str = setting("normal", "z ~ N(0, I) (the papers) or U(-1, 1) (the authors' digit code).", NOISE_DISTRIBUTIONS)
+    strategy: str = setting("default", "tf.distribute strategy: one device, all local GPUs (MirroredStrategy), or the workers of TF_CONFIG.", STRATEGIES)
+    sync_bn: bool = setting(False, "Batch-norm statistics over all replicas (Keras synchronized=True) instead of per replica.")
+    jit_compile: str = setting("auto", "XLA for train_step; auto: off on CPU (measured slower), on with a GPU.", JIT_CHOICES)
+    log_every: int = setting(100, "Progress line and TensorBoard scalars every N steps.")
+    steps_per_execution: int = setting(0, "Training steps per compiled call (must divide the log, sample and checkpoint intervals). 0: automatic, up to 100 for the overhead-bound mixture MLPs, 1 for the image nets.")
+    simultaneous_updates: Optional[bool] = setting(None, "G and D updated from the same state (the mixture's ls.py); from the preset.", flag=False)
+    pixel_range: Optional[Tuple[float, float]] = setting(None, "The generator's output range; from the preset.", flag=False)
+    image_shape: Optional[Tuple[int, ...]] = setting(None, "The training images' shape (() for 2-D points); from the preset.", flag=False)
+    arch_option: Sequence[str] = setting((), "NAME=VALUE option of the architecture, repeatable, e.g. digits' kernel_size=5 and fc_norm=flat (the authors' code) or d_fc_norm=false (no BN in D's FC layer: the demo). See lsgan_tf/architectures.")
 
     @property
     def tfds_name(self) -> Optional[str]:
@@ -103,6 +122,12 @@ class TrainConfig:
             z_dim=chosen(self.z_dim, preset.z_dim),
             optimizer=chosen(self.optimizer, preset.optimizer),
             d_steps=chosen(self.d_steps, preset.d_steps),
+            beta_1=chosen(self.beta_1, preset.beta_1),
+            beta_2=chosen(self.beta_2, preset.beta_2),
+            epsilon=chosen(self.epsilon, preset.epsilon),
+            simultaneous_updates=preset.simultaneous_updates,
+            pixel_range=tuple(preset.pixel_range),
+            image_shape=tuple(preset.image_shape),
             out_dir=chosen(self.out_dir, self.default_out_dir()),
         )
         resolved._check()
@@ -112,14 +137,10 @@ class TrainConfig:
         return resolved
 
     def _check(self) -> None:
-        if self.coding not in losses.CODINGS:
-            raise ConfigError(f"--coding: unknown coding {self.coding!r}; expected one of {sorted(losses.CODINGS)}.")
-        if self.reduction not in losses.REDUCTIONS:
-            raise ConfigError(f"--reduction: expected one of {list(losses.REDUCTIONS)}, got {self.reduction!r}.")
-        if self.arch not in architectures.ARCHITECTURES:
-            raise ConfigError(f"--arch: unknown architecture {self.arch!r}; expected one of {sorted(architectures.ARCHITECTURES)}.")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"--optimizer: expected one of {list(OPTIMIZERS)}, got {self.optimizer!r}.")
+        for field in dataclasses.fields(self):
+            choices = field.metadata["choices"]
+            if choices and getattr(self, field.name) not in choices:
+                raise ConfigError(f"--{field.name}: expected one of {list(choices)}, got {getattr(self, field.name)!r}.")
         if self.conditional != (self.arch in architectures.CONDITIONAL_ARCHITECTURES):
             raise ConfigError(
                 f"--conditional={self.conditional} does not fit --arch={self.arch}: conditional "
@@ -140,12 +161,6 @@ class TrainConfig:
         for flag in ("lr", "g_lr"):
             if getattr(self, flag) <= 0:
                 raise ConfigError(f"--{flag}: must be positive, got {getattr(self, flag)}.")
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(f"--strategy: expected one of {list(STRATEGIES)}, got {self.strategy!r}.")
-        if self.noise not in NOISE_DISTRIBUTIONS:
-            raise ConfigError(f"--noise: expected one of {list(NOISE_DISTRIBUTIONS)}, got {self.noise!r}.")
-        if self.jit_compile not in JIT_CHOICES:
-            raise ConfigError(f"--jit_compile: expected one of {list(JIT_CHOICES)}, got {self.jit_compile!r}.")
         if self.ema and not 0.0 < self.ema_decay < 1.0:
             raise ConfigError(f"--ema_decay: must be in (0, 1), got {self.ema_decay}.")
         self.arch_options()
@@ -189,3 +204,30 @@ class TrainConfig:
     def preset(self) -> presets.Preset:
         """The dataset's preset adjusted to the loss family."""
         return presets.for_loss(presets.get(self.preset_name), self.loss)
+
+
+def define_flags(flag_values: flags.FlagValues) -> None:
+    """One absl flag per TrainConfig field, with the field's default, help and choices (their
+    one declaration, above); lsgan-train calls it."""
+    for field in dataclasses.fields(TrainConfig):
+        help_text, choices = field.metadata["help"], field.metadata["choices"]
+        if not field.metadata["flag"]:
+            continue
+        if choices:
+            flags.DEFINE_enum(field.name, field.default, list(choices), help_text, flag_values=flag_values)
+        elif "bool" in field.type:
+            flags.DEFINE_boolean(field.name, field.default, help_text, flag_values=flag_values)
+        elif "Sequence" in field.type:
+            flags.DEFINE_multi_string(field.name, list(field.default), help_text, flag_values=flag_values)
+        elif "int" in field.type:
+            flags.DEFINE_integer(field.name, field.default, help_text, flag_values=flag_values)
+        elif "float" in field.type:
+            flags.DEFINE_float(field.name, field.default, help_text, flag_values=flag_values)
+        else:
+            flags.DEFINE_string(field.name, field.default, help_text, flag_values=flag_values)
+
+
+def config_from_flags(flag_values: flags.FlagValues) -> TrainConfig:
+    """The TrainConfig of parsed flags defined by `define_flags` (not yet resolved)."""
+    return TrainConfig(**{field.name: flag_values[field.name].value
+                          for field in dataclasses.fields(TrainConfig) if field.metadata["flag"]})

@@ -36,7 +36,7 @@ class _Scorer:
     network, the real data and its features) computed once for all checkpoints."""
 
     def __init__(self, config, num_samples: int, inception_weights: Optional[str], cache_dir: str):
-        self.arch, self.pixel_range = config.arch, config.preset.pixel_range
+        self.arch, self.pixel_range = config.arch, config.pixel_range
         if self.arch == "mixture":
             return
         if self.arch != "digits":

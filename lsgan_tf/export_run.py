@@ -6,6 +6,7 @@ import json
 import os
 from typing import List, Optional, Sequence
 
+from lsgan_tf.atomic import write_bytes, write_json
 from lsgan_tf.noise import DISTRIBUTION_NAMES
 from lsgan_tf.runs import RunError, class_names, restore_model
 from lsgan_tf.serving import (
@@ -16,7 +17,6 @@ from lsgan_tf.serving import (
     convert_tflite,
     save_saved_model,
     tflite_metadata,
-    write_json,
 )
 
 FORMATS = ("saved_model", "tflite")
@@ -108,7 +108,7 @@ def export_run(
     if len(generator.output.shape) != 4:
         raise ExportError(f"{config.arch} generates 2-D points, not images; there is nothing to serve as images.")
     shape = list(generator.output.shape[1:])
-    pixel_range = config.preset.pixel_range
+    pixel_range = config.pixel_range
     written: List[str] = []
     os.makedirs(out, exist_ok=True)
     names = class_names(config)
@@ -123,18 +123,16 @@ def export_run(
                                  batch=tflite_batch, checks=False)
         for variant in quantize:
             path = os.path.join(directory, TFLITE_NAMES[variant])
-            with open(path + ".tmp", "wb") as handle:
-                handle.write(convert_tflite(static, variant))
-            os.replace(path + ".tmp", path)
-            written.append(path)
+            written.append(write_bytes(path, convert_tflite(static, variant)))
         metadata = tflite_metadata(static, tflite_batch, shape, names)
         metadata["files"] = {variant: TFLITE_NAMES[variant] for variant in quantize}
-        write_json(metadata, os.path.join(directory, "metadata.json"))
+        write_json(os.path.join(directory, "metadata.json"), metadata, indent=2, ensure_ascii=False)
         written.append(os.path.join(directory, "metadata.json"))
     readme = os.path.join(out, "README.txt")
     with open(readme, "w") as handle:
         handle.write(readme_text(config.arch, model.z_dim, num_classes, version, tflite_batch, shape, pixel_range,
                                  model.noise, max_sample))
-    write_json(example_requests(model.z_dim, num_classes), os.path.join(out, "example_requests.json"))
+    write_json(os.path.join(out, "example_requests.json"), example_requests(model.z_dim, num_classes),
+               indent=2, ensure_ascii=False)
     written += [readme, os.path.join(out, "example_requests.json")]
     return written

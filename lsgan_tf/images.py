@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 from typing import Optional, Tuple
 
 import numpy as np
 from PIL import Image
+
+from lsgan_tf.atomic import atomic_path
 
 
 def to_uint8(images, pixel_range: Tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
@@ -37,8 +38,6 @@ def make_grid(images: np.ndarray, columns: Optional[int] = None, padding: int = 
 
 def save_png(array: np.ndarray, path: str) -> str:
     """Writes a uint8 array as a PNG under a temporary name, then renames it into place."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    Image.fromarray(np.asarray(array, dtype=np.uint8)).save(temporary, format="PNG")
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        Image.fromarray(np.asarray(array, dtype=np.uint8)).save(temporary, format="PNG")
     return path

@@ -3,10 +3,11 @@ over training steps (matplotlib, Agg)."""
 
 from __future__ import annotations
 
-import os
 from typing import Mapping, Optional, Sequence, Tuple
 
 import numpy as np
+
+from lsgan_tf.atomic import atomic_path
 
 
 def _pyplot():
@@ -21,11 +22,9 @@ def _pyplot():
 def _save(figure, path: str) -> str:
     """Writes the figure to `path` through a temporary name, so a reader never sees half a PNG."""
     figure.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}.png"
-    figure.savefig(temporary)
+    with atomic_path(path, ".png") as temporary:
+        figure.savefig(temporary)
     _pyplot().close(figure)
-    os.replace(temporary, path)
     return path
 
 

@@ -22,7 +22,6 @@ class Preset:
     lr: float
     steps: int
     batch_size: int = 64
-    loss: str = "lsgan"
     optimizer: str = "adam"
     beta_1: float = 0.5
     beta_2: float = 0.999
@@ -34,7 +33,7 @@ class Preset:
     pixel_range: Tuple[float, float] = (-1.0, 1.0)
     image_shape: Tuple[int, int, int] = (28, 28, 1)  # () for the 2-D mixture
     arch_options: Tuple[Tuple[str, object], ...] = ()
-    notes: str = ""
+    notes: str = ""  # where the settings come from (shown in train.py --help)
 
     @property
     def generator_lr(self) -> float:
@@ -109,4 +108,4 @@ def for_loss(preset: Preset, loss: str) -> Preset:
     overrides = dict(GP_OVERRIDES.get(loss, {}))
     if overrides and preset.g_lr is not None:
         overrides["g_lr"] = overrides["lr"]
-    return dataclasses.replace(preset, loss=loss, **overrides)
+    return dataclasses.replace(preset, **overrides)

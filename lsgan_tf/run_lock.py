@@ -15,8 +15,7 @@ import time
 from typing import Iterator
 
 from lsgan_tf.config import ConfigError
-
-LOCK_FILE = "train.lock"
+from lsgan_tf.runs import LOCK_FILE
 
 
 class RunDirectoryLocked(ConfigError):

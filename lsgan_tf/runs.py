@@ -1,26 +1,58 @@
-"""Reading a finished (or running) training run back: its config and a restored generator."""
+"""The run directory: its layout, its config.json, and reading a run back (its config and a
+restored generator). Training, export, evaluation and the experiments all find a run's files
+through the names declared here.
+
+    <run_dir>/config.json     every resolved setting, versions, and the history of its starts
+    <run_dir>/checkpoints/    tf.train.CheckpointManager's folder (damaged ones in corrupt/)
+    <run_dir>/samples/        fixed-noise grids, step_NNNNNN.png
+    <run_dir>/events/         TensorBoard
+    <run_dir>/train.log       the progress lines
+    <run_dir>/train.lock      the trainer's exclusive lock (lsgan_tf/run_lock.py)
+    <run_dir>/evaluation.json evaluate.py's scores
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
+from lsgan_tf.atomic import write_json
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import hwdb
+
+CONFIG_FILE = "config.json"
+CHECKPOINTS = "checkpoints"
+SAMPLES = "samples"
+EVENTS = "events"
+LOG_FILE = "train.log"
+LOCK_FILE = "train.lock"
+EVALUATION_FILE = "evaluation.json"
 
 
 class RunError(ValueError):
     """A run directory without what is needed; the message says what to do."""
 
 
+def read_record(run_dir: str) -> Optional[Dict[str, Any]]:
+    """The run's config.json as written (None when the folder holds no run yet)."""
+    path = os.path.join(run_dir, CONFIG_FILE)
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def write_record(run_dir: str, record: Dict[str, Any]) -> str:
+    """Writes the run's config.json atomically (sorted keys, indented)."""
+    return write_json(os.path.join(run_dir, CONFIG_FILE), record, indent=2, sort_keys=True)
+
+
 def load_config(run_dir: str) -> Tuple[TrainConfig, dict]:
     """The TrainConfig of a run directory (from its config.json) and the raw record."""
-    path = os.path.join(run_dir, "config.json")
-    if not os.path.exists(path):
-        raise RunError(f"{run_dir} is not a training run directory (no config.json); pass the --out_dir of a train.py run.")
-    with open(path) as handle:
-        record = json.load(handle)
+    record = read_record(run_dir)
+    if record is None:
+        raise RunError(f"{run_dir} is not a training run directory (no {CONFIG_FILE}); pass the --out_dir of a train.py run.")
     fields = {key: value for key, value in record.items() if key in TrainConfig.__dataclass_fields__}
     return TrainConfig(**fields), record
 
@@ -50,7 +82,7 @@ def restore_model(run_dir: str, checkpoint: Optional[str] = None):
     model = build_gan(config, record.get("num_classes"))
     if checkpoint is None:  # the newest readable one, as a resumed training run takes it
         try:
-            path = restore_newest_readable(make_checkpoint(model), os.path.join(run_dir, "checkpoints"))
+            path = restore_newest_readable(make_checkpoint(model), os.path.join(run_dir, CHECKPOINTS))
         except CheckpointError as error:
             raise RunError(str(error)) from None
         if path is None:

@@ -15,15 +15,14 @@ static batch, so mobile GPU delegates accept every op.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import tensorflow as tf
 
+from lsgan_tf.atomic import atomic_path, write_json
 from lsgan_tf.noise import DISTRIBUTION_NAMES
 
 QUANTIZATIONS = ("none", "float16", "dynamic")
@@ -112,16 +111,11 @@ class GeneratorModule(tf.Module):
 def save_saved_model(module: GeneratorModule, path: str, metadata: Optional[Dict] = None) -> str:
     """Writes the SavedModel (and `metadata` as assets.extra/metadata.json, the SavedModel place
     for files the graph does not use) under a temporary name, then renames it to `path`."""
-    temporary = f"{path}.tmp-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
-    tf.saved_model.save(module, temporary, signatures={"serving_default": module.serving_default, "sample": module.sample})
-    if metadata is not None:
-        os.makedirs(os.path.join(temporary, "assets.extra"))
-        write_json(metadata, os.path.join(temporary, "assets.extra", "metadata.json"))
-    if os.path.exists(path):
-        shutil.rmtree(path)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        tf.saved_model.save(module, temporary, signatures={"serving_default": module.serving_default, "sample": module.sample})
+        if metadata is not None:
+            os.makedirs(os.path.join(temporary, "assets.extra"))
+            write_json(os.path.join(temporary, "assets.extra", "metadata.json"), metadata, indent=2, ensure_ascii=False)
     return path
 
 
@@ -166,11 +160,6 @@ def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[
     }
 
 
-def write_json(data: Dict, path: str) -> None:
-    """Writes JSON atomically."""
-    with open(path + ".tmp", "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-    os.replace(path + ".tmp", path)
 
 
 def psnr(reference: np.ndarray, test: np.ndarray, data_range: float) -> float:

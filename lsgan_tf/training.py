@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import math
 import os
 import platform
@@ -25,7 +24,7 @@ from typing import Any, Callable, Dict, Optional, Sequence
 import keras
 import tensorflow as tf
 
-from lsgan_tf import architectures, presets
+from lsgan_tf import architectures, runs
 from lsgan_tf.architectures.blocks import synchronized_batch_norm
 from lsgan_tf.callbacks import (
     global_step,
@@ -48,12 +47,12 @@ from lsgan_tf.run_lock import run_directory_lock
 __all__ = ["ConfigError", "TrainConfig", "TrainingDiverged", "build_gan", "make_optimizer", "train"]
 
 
-def make_optimizer(name: str, lr: float, preset: presets.Preset) -> keras.optimizers.Optimizer:
-    """Adam(lr, beta_1, beta_2, epsilon) of the preset, or RMSProp(lr)."""
+def make_optimizer(name: str, lr: float, settings) -> keras.optimizers.Optimizer:
+    """Adam(lr, beta_1, beta_2, epsilon) of `settings` (a resolved TrainConfig or a Preset), or RMSProp(lr)."""
     if name == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate=lr)
     return keras.optimizers.Adam(
-        learning_rate=lr, beta_1=preset.beta_1, beta_2=preset.beta_2, epsilon=preset.epsilon
+        learning_rate=lr, beta_1=settings.beta_1, beta_2=settings.beta_2, epsilon=settings.epsilon
     )
 
 
@@ -74,9 +73,8 @@ def learning_rates(config: TrainConfig) -> tuple:
 def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
     """The compiled GAN of a resolved config (weights initialised from config.seed);
     `num_classes` sizes a conditional generator's label map."""
-    preset = config.preset
     keras.utils.set_random_seed(config.seed)
-    options = {**dict(preset.arch_options), **config.arch_options()}
+    options = {**dict(config.preset.arch_options), **config.arch_options()}
     if config.conditional and num_classes is not None:
         options["num_classes"] = num_classes
     with synchronized_batch_norm(config.sync_bn):
@@ -90,14 +88,14 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
         model.enable_ema(config.ema_decay)
     d_lr, g_lr = learning_rates(config)
     model.compile(
-        d_optimizer=make_optimizer(config.optimizer, d_lr, preset),
-        g_optimizer=make_optimizer(config.optimizer, g_lr, preset),
+        d_optimizer=make_optimizer(config.optimizer, d_lr, config),
+        g_optimizer=make_optimizer(config.optimizer, g_lr, config),
         loss=config.loss,
         coding=config.coding,
         reduction=config.reduction,
         gp_weight=config.gp_weight,
         d_steps=config.d_steps,
-        simultaneous_updates=preset.simultaneous_updates,
+        simultaneous_updates=config.simultaneous_updates,
         jit_compile=resolve_jit_compile(config.jit_compile),
         steps_per_execution=max(1, config.steps_per_execution),
     )
@@ -115,14 +113,6 @@ def _git_commit() -> Optional[str]:
 
 # Settings that define the model or its objective: a resumed run must keep them.
 MODEL_SETTINGS = ("dataset", "arch", "arch_option", "loss", "coding", "reduction", "z_dim", "conditional", "noise")
-
-
-def _stored_config(out_dir: str) -> Optional[Dict[str, Any]]:
-    path = os.path.join(out_dir, "config.json")
-    if not os.path.exists(path):
-        return None
-    with open(path) as handle:
-        return json.load(handle)
 
 
 def _comparable(value):
@@ -162,10 +152,7 @@ def _write_config(config: TrainConfig, strategy: tf.distribute.Strategy, classes
         "git_commit": _git_commit(),
         "history": history,
     }
-    path = os.path.join(config.out_dir, "config.json")
-    with open(path + ".tmp", "w") as handle:
-        json.dump(record, handle, indent=2, sort_keys=True)
-    os.replace(path + ".tmp", path)
+    runs.write_record(config.out_dir, record)
 
 
 def make_checkpoint(model: GAN) -> tf.train.Checkpoint:
@@ -223,9 +210,9 @@ def train(
 
 def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> Dict[str, Any]:
     """The body of `train`, run while this process holds the run directory (the chief only)."""
-    log = _Logger(os.path.join(config.out_dir, "train.log") if chief else None, log if chief else (lambda line: None))
+    log = _Logger(os.path.join(config.out_dir, runs.LOG_FILE) if chief else None, log if chief else (lambda line: None))
     if chief:
-        stored = _stored_config(config.out_dir)
+        stored = runs.read_record(config.out_dir)
         changed = check_resume_settings(config, stored)
         _write_config(config, strategy, classes, stored, changed)
         if changed:
@@ -234,7 +221,7 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     with strategy.scope():
         model = build_gan(config, classes)
         checkpoint = make_checkpoint(model)
-    directory = os.path.join(out_dir, "checkpoints")
+    directory = os.path.join(out_dir, runs.CHECKPOINTS)
     restored = restore_newest_readable(checkpoint, directory, log)
     manager = tf.train.CheckpointManager(checkpoint, directory, max_to_keep=config.keep_checkpoints)
     if restored:
@@ -263,9 +250,9 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     if chief:
         run_callbacks += [
             SampleGridCallback(config.out_dir, config.sample_every, config.steps, seed=config.seed,
-                               pixel_range=config.preset.pixel_range),
-            TensorBoardLogger(os.path.join(config.out_dir, "events"), every=config.log_every,
-                              pixel_range=config.preset.pixel_range),
+                               pixel_range=config.pixel_range),
+            TensorBoardLogger(os.path.join(config.out_dir, runs.EVENTS), every=config.log_every,
+                              pixel_range=config.pixel_range),
         ]
     run_callbacks += [*callbacks, CheckpointCallback(guard, config.checkpoint_every, config.steps)]
     started = time.time()

@@ -52,3 +52,39 @@ def test_a_given_lr_wins_over_the_mixture_preset_for_both_networks():
     assert learning_rates(TrainConfig(dataset="mixture", lr=3e-4, g_lr=2e-3).resolve()) == (3e-4, 2e-3)
     model = build_gan(TrainConfig(dataset="mixture", lr=1e-4).resolve())
     assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-4)
+
+
+def test_train_flags_are_generated_from_the_config_fields():
+    """Each TrainConfig field is one flag with the field's default, help and choices, and a
+    parsed command line becomes the TrainConfig with the given values."""
+    import dataclasses
+
+    from absl import flags
+
+    from lsgan_tf.config import config_from_flags, define_flags
+
+    flag_values = flags.FlagValues()
+    define_flags(flag_values)
+    fields = [field for field in dataclasses.fields(TrainConfig) if field.metadata["flag"]]
+    assert sorted(flag_values) == sorted(field.name for field in fields)
+    assert "beta_2" in flag_values and "pixel_range" not in flag_values  # copied from the preset by resolve
+    for field in fields:
+        flag = flag_values[field.name]
+        assert field.metadata["help"] in flag.help  # absl adds the choices (enum) or "repeat this option" (multi)
+        assert flag.default == (list(field.default) if field.name == "arch_option" else field.default)
+        if field.metadata["choices"]:
+            assert flag.parser.enum_values == list(field.metadata["choices"])
+    flag_values(["train.py", "--dataset=mixture", "--lr=1e-4", "--noema", "--arch_option=a=b", "--loss=nsgan"])
+    config = config_from_flags(flag_values)
+    assert (config.dataset, config.lr, config.g_lr, config.ema, list(config.arch_option), config.loss) == (
+        "mixture", 1e-4, None, False, ["a=b"], "nsgan")
+
+
+def test_resolve_records_every_preset_value_the_run_uses():
+    """config.json shows what ran: Adam's betas and epsilon, the update order, the pixel range and
+    the image shape come from the preset into explicit fields (a flag given still wins)."""
+    gp = TrainConfig(dataset="hwdb", data_dir="/", loss="lsgan_gp", beta_1=0.0).resolve()
+    assert (gp.beta_1, gp.beta_2, gp.epsilon, gp.lr) == (0.0, 0.9, 1e-8, 1e-4)
+    assert gp.pixel_range == (0.0, 1.0) and gp.image_shape == (28, 28, 1) and gp.simultaneous_updates is False
+    mixture = TrainConfig(dataset="mixture").resolve()
+    assert mixture.simultaneous_updates is True and mixture.image_shape == () and mixture.beta_2 == 0.999

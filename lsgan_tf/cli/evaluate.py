@@ -9,13 +9,13 @@ Writes <run_dir>/evaluation.json (or --out) and prints a table.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
 from absl import flags, logging
 
 from lsgan_tf import quiet
+from lsgan_tf.atomic import write_json
 from lsgan_tf.cli import program, run_app
 
 FLAGS = flags.FLAGS
@@ -32,6 +32,7 @@ def main(argv) -> int:
     del argv
     quiet.quiet_tensorflow_startup()
     logging.set_verbosity(logging.WARNING)
+    from lsgan_tf import runs
     from lsgan_tf.evaluate_run import evaluate_run
     from lsgan_tf.evaluation.features import FeatureError
     from lsgan_tf.runs import RunError
@@ -42,10 +43,8 @@ def main(argv) -> int:
     except (FeatureError, RunError) as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
-    out = FLAGS.out or os.path.join(FLAGS.run_dir, "evaluation.json")
-    with open(out + ".tmp", "w") as handle:
-        json.dump(results, handle, indent=2)
-    os.replace(out + ".tmp", out)
+    out = FLAGS.out or os.path.join(FLAGS.run_dir, runs.EVALUATION_FILE)
+    write_json(out, results, indent=2)
     width = max(len(name) for name in results)
     for name, value in results.items():
         shown = f"{value:.4f}" if isinstance(value, float) else value

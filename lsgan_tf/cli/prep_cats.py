@@ -23,7 +23,6 @@ from lsgan_tf.images import save_png
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("src", None, "Folder holding CAT_00 ... CAT_06 (X.jpg with X.jpg.cat).", required=True)
-flags.DEFINE_string("out", None, "Output folder (created; must not exist unless --overwrite).", required=True)
 flags.DEFINE_integer("size", 128, "Output side in pixels.")
 flags.DEFINE_integer("min_size", 128, "Drop faces whose crop is smaller than this on either side.")
 flags.DEFINE_enum("format", "tfrecord", ["tfrecord", "png"], "Write sharded TFRecords or one PNG per face.")

@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 
 def define_output_flags(skip_what: str, records_per_shard: int = 10000) -> None:
-    """The flags every converter shares: --skip_corrupt, --records_per_shard, --overwrite."""
+    """The flags every TFRecord converter shares: --out, --skip_corrupt, --records_per_shard, --overwrite."""
+    flags.DEFINE_string("out", None, "Output folder (created; must not exist unless --overwrite).", required=True)
     flags.DEFINE_boolean("skip_corrupt", False, f"Skip {skip_what} instead of stopping.")
     flags.DEFINE_integer("records_per_shard", records_per_shard, "Records per TFRecord shard.")
     flags.DEFINE_boolean("overwrite", False, "Replace --out if it exists.")

@@ -9,13 +9,13 @@ reader serves both (train.py --dataset=digits_rotate --data_dir=<out>/shift_rota
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 
 import numpy as np
 from absl import flags
 
+from lsgan_tf.atomic import atomic_path
 from lsgan_tf.cli import prep_common, run_app
 from lsgan_tf.cli.prep_common import fail, print_summary, progress
 from lsgan_tf.data import digits_render
@@ -39,19 +39,12 @@ def main(argv) -> int:
     font = FLAGS.font or digits_render.default_font_path()
     if not os.path.exists(font):
         return fail("digits", FileNotFoundError(f"--font={font} does not exist."))
-    temporary = f"{target}.tmp-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
     rng = np.random.default_rng(FLAGS.seed)
     jobs = [(digit, index) for digit in range(10) for index in range(FLAGS.per_class)]
-    try:
+    with atomic_path(target) as temporary:
         for digit, index in progress(jobs, len(jobs), f"digits/{FLAGS.variant}"):
             image = digits_render.render_digit(digit, rng, FLAGS.variant, font)
             save_png(image, os.path.join(temporary, str(digit), f"{index}.png"))
-        if os.path.exists(target):
-            shutil.rmtree(target)
-        os.replace(temporary, target)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
     print(f"digits: font {font}")
     print_summary("digits", len(jobs), 0, started, [], classes=10, out=target)
     return 0

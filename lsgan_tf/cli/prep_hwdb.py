@@ -23,7 +23,6 @@ from lsgan_tf.data import hwdb, records
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("src", None, "Folder holding the HWDB1.0 .gnt files (searched recursively).", required=True)
-flags.DEFINE_string("out", None, "Output folder (created; must not exist unless --overwrite).", required=True)
 flags.DEFINE_enum("classes", "level1", list(hwdb.CLASS_SETS), "level1: the GB2312-80 level-1 hanzi (3,740 in HWDB1.0); all: every tag.")
 flags.DEFINE_boolean("keep_aspect", True, "Pad to square keeping the aspect ratio (false: the authors' stretch).")
 flags.DEFINE_boolean("invert", True, "Bright ink on a dark background (false: the authors' black on white).")

@@ -23,7 +23,6 @@ from lsgan_tf.data.images_io import ImageDecodeError
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("src", None, "An LSUN LMDB folder (with data.mdb) or a folder of images.", required=True)
-flags.DEFINE_string("out", None, "Output folder (created; must not exist unless --overwrite).", required=True)
 flags.DEFINE_integer("size", 112, "Output side in pixels (112: Table 1; 64: the DCGAN FID runs).")
 flags.DEFINE_boolean("crop", True, "Centre-crop to a square before resizing (false: the authors' stretch).")
 flags.DEFINE_integer("limit", 0, "Convert at most this many images (0: all).")

@@ -18,6 +18,8 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
+from lsgan_tf.atomic import atomic_path
+
 HEADER = struct.Struct("<I2sHH")
 CLASS_SETS = ("level1", "all")
 IMAGE_SIZE = 28
@@ -100,12 +102,9 @@ def encode_record(code: bytes, bitmap: np.ndarray) -> bytes:
 def write_gnt(path: str, samples: Iterable[Tuple[bytes, np.ndarray]]) -> str:
     """Writes (GB code, bitmap on white) samples as one writer's `.gnt` file, streaming, under a
     temporary name renamed into place when complete."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "wb") as handle:
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
         for code, bitmap in samples:
             handle.write(encode_record(code, bitmap))
-    os.replace(temporary, path)
     return path
 
 

@@ -38,10 +38,9 @@ def finalize(
     shuffle_buffer: int,
     seed: Optional[int] = None,
     repeat: bool = True,
-    cache: bool = False,
     input_context: Optional[tf.distribute.InputContext] = None,
 ) -> tf.data.Dataset:
-    """Shards for `input_context`, then [cache], shuffle, [repeat], batch (drop remainder),
+    """Shards for `input_context`, then shuffle, [repeat], batch (drop remainder),
     prefetch, with autotuning off (`without_autotune`).
 
     `batch_size` is the global batch. With an input context (from
@@ -53,8 +52,6 @@ def finalize(
         if input_context.num_input_pipelines > 1:
             dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
         batch_size = input_context.get_per_replica_batch_size(batch_size)
-    if cache:
-        dataset = dataset.cache()
     if shuffle_buffer > 1:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:

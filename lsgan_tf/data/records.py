@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from lsgan_tf.atomic import temporary_name
 from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.tf_errors import op_error_text
 
@@ -73,7 +74,7 @@ class ShardedWriter:
                 f"{self.out_dir} already exists; pass --overwrite to replace it or choose another --out."
             )
         self.overwrite = overwrite
-        self.temporary_dir = f"{self.out_dir}.tmp-{os.getpid()}"
+        self.temporary_dir = temporary_name(self.out_dir)
         self.records_per_shard = records_per_shard
         self.count = 0
         self._writer: Optional[tf.io.TFRecordWriter] = None

@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from lsgan_tf.atomic import atomic_path
+
 INCEPTION_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_HELP = (
     f"Inception-v3 weights are needed and are never downloaded. Get {INCEPTION_FILE} (the Keras "
@@ -91,8 +93,8 @@ def cached_digit_classifier(cache_dir: str) -> keras.Model:
     parts = [render_dataset(variant, per_class=1000, seed=123) for variant in ("shift", "shift_rotate")]
     model = train_digit_classifier(np.concatenate([p["images"] for p in parts]), np.concatenate([p["labels"] for p in parts]))
     os.makedirs(cache_dir, exist_ok=True)
-    model.save(path + ".tmp.keras")
-    os.replace(path + ".tmp.keras", path)
+    with atomic_path(path, ".keras") as temporary:
+        model.save(temporary)
     return model
 
 
