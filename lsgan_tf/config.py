@@ -4,6 +4,7 @@ before any work starts."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 import os
@@ -49,6 +50,7 @@ class TrainConfig:
 
     dataset: str = setting("digits", "Dataset preset, or tfds:NAME for a TFDS dataset already in --data_dir (mnist, cifar10, lsun/CATEGORY, hwdb1). Sets the paper's architecture, coding and hyperparameters. Presets: " + PRESET_NOTES + ".")
     data_dir: Optional[str] = setting(None, "Where the dataset lives (prepared TFRecords, image folders or raw files). Rendered digits need none.")
+    crop: bool = setting(True, "Centre-crop non-square images (image folders, LSUN LMDBs, TFDS) to a square before resizing, as data_prep/lsun.py and cats do; false: stretch them (the authors' LSUN code).")
     skip_corrupt: bool = setting(False, "Leave unreadable training records (a broken image, a cut-short .gnt file or TFRecord shard) out and count them in train.log, instead of stopping with an error that names the first.")
     conditional: Optional[bool] = setting(None, "Train the class-conditional model (hwdb). Default: the preset's.")
     loss: str = setting("lsgan", "Loss family.", LOSS_FAMILIES)
@@ -200,9 +202,9 @@ class TrainConfig:
         interval = math.gcd(self.log_every, self.sample_every, self.checkpoint_every)
         return max(d for d in range(1, MAX_AUTO_STEPS_PER_EXECUTION + 1) if interval % d == 0)
 
-    @property
+    @functools.cached_property
     def preset(self) -> presets.Preset:
-        """The dataset's preset adjusted to the loss family."""
+        """The dataset's preset adjusted to the loss family (looked up once per config)."""
         return presets.for_loss(presets.get(self.preset_name), self.loss)
 
 

@@ -9,12 +9,12 @@ import numpy as np
 from PIL import Image
 
 from lsgan_tf.atomic import atomic_path
+from lsgan_tf.pixels import to_uint8_scale
 
 
 def to_uint8(images, pixel_range: Tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
     """Maps images in [lo, hi] to uint8 [0, 255], clipping anything outside the range."""
-    lo, hi = pixel_range
-    scaled = (np.asarray(images, dtype=np.float32) - lo) * (255.0 / (hi - lo))
+    scaled = to_uint8_scale(np.asarray(images, dtype=np.float32), pixel_range)
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 

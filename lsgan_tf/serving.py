@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from lsgan_tf.atomic import atomic_path, write_json
 from lsgan_tf.noise import DISTRIBUTION_NAMES
+from lsgan_tf.pixels import to_uint8_scale
 
 QUANTIZATIONS = ("none", "float16", "dynamic")
 DEFAULT_MAX_SAMPLE = 1024
@@ -31,8 +32,7 @@ TFLITE_NAMES = {"none": "generator.tflite", "float16": "generator_float16.tflite
 
 
 def _to_uint8(images, pixel_range: Tuple[float, float]):
-    low, high = pixel_range
-    scaled = (images - low) * (255.0 / (high - low))
+    scaled = to_uint8_scale(images, pixel_range)
     return tf.cast(tf.clip_by_value(tf.round(scaled), 0.0, 255.0), tf.uint8)
 
 

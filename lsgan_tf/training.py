@@ -240,7 +240,7 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     corrupt = CorruptRecords(skip=config.skip_corrupt)
     dataset = make_dataset(
         config.preset, batch_size=config.batch_size, data_dir=config.data_dir, conditional=config.conditional,
-        seed=config.seed, tfds_name=config.tfds_name, corrupt=corrupt,
+        seed=config.seed, tfds_name=config.tfds_name, corrupt=corrupt, crop=config.crop,
     ).skip(start_step)  # the seeded pipeline is deterministic: continue where the last run stopped
     if corrupt.skipped:
         log(corrupt.summary())

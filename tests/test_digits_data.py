@@ -137,3 +137,16 @@ def test_train_on_the_authors_files(official, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "step 2/2" in result.stdout
+
+
+def test_folder_reader_centre_crops_non_square_images_unless_told_to_stretch(tmp_path):
+    """One resize policy for photographs: crop to the centre square (as data_prep/lsun.py), or
+    crop=False to stretch (the authors' LSUN code)."""
+    image = np.zeros((28, 56), np.uint8)
+    image[:, :14] = 255  # the left quarter: outside the centre square
+    (tmp_path / "0").mkdir()
+    Image.fromarray(image).save(tmp_path / "0" / "wide.png")
+    cropped = next(iter(folders.folder_dataset(str(tmp_path), (28, 28, 1), seed=0))).numpy()
+    stretched = next(iter(folders.folder_dataset(str(tmp_path), (28, 28, 1), seed=0, crop=False))).numpy()
+    assert cropped.max() == 0
+    assert stretched[:, :6].min() == 255 and stretched[:, 8:].max() == 0

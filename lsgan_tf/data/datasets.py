@@ -122,7 +122,7 @@ def _gnt_dataset(data_dir: str, seed: Optional[int], corrupt: CorruptRecords) ->
     return dataset.map(lambda image, label: (image[..., None], label))
 
 
-def _tfds_dataset(name: str, data_dir: str, image_shape, labelled: bool) -> tf.data.Dataset:
+def _tfds_dataset(name: str, data_dir: str, image_shape, labelled: bool, crop: bool) -> tf.data.Dataset:
     import tensorflow_datasets as tfds
 
     from lsgan_tf.data import tfds_builders  # noqa: F401  (registers hwdb1, small_variability_digits)
@@ -140,20 +140,18 @@ def _tfds_dataset(name: str, data_dir: str, image_shape, labelled: bool) -> tf.d
         image = example["image"]
         if image.shape[-1] != channels:
             image = tf.image.rgb_to_grayscale(image) if channels == 1 else tf.image.grayscale_to_rgb(image)
-        side = tf.minimum(tf.shape(image)[0], tf.shape(image)[1])
-        image = tf.image.resize_with_crop_or_pad(image, side, side)
-        image = folders.resize_uint8(image, height, width)
+        image = folders.resize_uint8(image, height, width, crop)
         return (image, tf.cast(example["label"], tf.int32)) if labelled else image
 
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _source(preset: Preset, data_dir: str, labelled: bool, seed: Optional[int], tfds_name: Optional[str],
-            corrupt: CorruptRecords):
+            corrupt: CorruptRecords, crop: bool):
     """The uint8 element dataset ((image,) or (image, label)) of a real source, and its size
     for the shuffle buffer (None when unknown)."""
     if tfds_name:
-        return _tfds_dataset(tfds_name, data_dir, preset.image_shape, labelled), None
+        return _tfds_dataset(tfds_name, data_dir, preset.image_shape, labelled, crop), None
     if records.is_prepared(data_dir):
         info = records.read_info(data_dir)
         dataset = records.record_dataset(data_dir, seed, corrupt)
@@ -165,10 +163,10 @@ def _source(preset: Preset, data_dir: str, labelled: bool, seed: Optional[int], 
     if preset.dataset in ("lsun", "lsun64") and os.path.exists(os.path.join(data_dir, "data.mdb")):
         size = preset.image_shape[0]
         signature = tf.TensorSpec((size, size, 3), tf.uint8)
-        generate = lambda: lsun.iter_images(data_dir, size, skip_corrupt=corrupt.skip, errors=corrupt.skipped)  # noqa: E731
+        generate = lambda: lsun.iter_images(data_dir, size, crop, skip_corrupt=corrupt.skip, errors=corrupt.skipped)  # noqa: E731
         return _python_reader(generate, signature, corrupt), None
     root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
-    return folders.folder_dataset(root, preset.image_shape, labelled=labelled, seed=seed, corrupt=corrupt), None
+    return folders.folder_dataset(root, preset.image_shape, labelled=labelled, seed=seed, corrupt=corrupt, crop=crop), None
 
 
 def make_dataset(
@@ -181,12 +179,14 @@ def make_dataset(
     tfds_name: Optional[str] = None,
     input_context: Optional[tf.distribute.InputContext] = None,
     corrupt: Optional[CorruptRecords] = None,
+    crop: bool = True,
 ) -> tf.data.Dataset:
     """Infinite batches for `preset`: images (or (images, labels) when conditional) in the
     generator's pixel range, or 2-D points for the Gaussian mixture.
 
     `corrupt` (default: stop at the first) says what to do with unreadable records of a real
-    source, and collects what they were (lsgan_tf.data.corrupt)."""
+    source, and collects what they were (lsgan_tf.data.corrupt). Non-square photographs of an
+    image folder, an LMDB or TFDS are centre-cropped before resizing unless crop=False."""
     check_data(preset, data_dir, tfds_name)
     if preset.dataset == "mixture":
         return mixture_dataset(batch_size, seed=seed)
@@ -200,7 +200,7 @@ def make_dataset(
         )
     try:
         dataset, size = _source(preset, data_dir, conditional, seed, tfds_name,
-                                corrupt if corrupt is not None else CorruptRecords())
+                                corrupt if corrupt is not None else CorruptRecords(), crop)
     except (FileNotFoundError, records.PreparedDatasetError, ValueError) as error:
         if isinstance(error, DataError):
             raise

@@ -52,8 +52,13 @@ def list_labelled(root: str) -> Tuple[List[str], List[int], List[str]]:
     return paths, labels, classes
 
 
-def resize_uint8(image, height: int, width: int):
-    """Antialiased resize of a uint8 image, rounded back to uint8."""
+def resize_uint8(image, height: int, width: int, crop: bool = True):
+    """A uint8 image fitted to height x width: centre-cropped to a square first when `crop` (the
+    policy for photographs everywhere: data_prep/lsun.py and cats crop too; crop=False stretches,
+    as the authors' LSUN code), then resized with antialiasing and rounded back to uint8."""
+    if crop:
+        side = tf.minimum(tf.shape(image)[0], tf.shape(image)[1])
+        image = tf.image.resize_with_crop_or_pad(image, side, side)
     resized = tf.image.resize(image, (height, width), antialias=True)
     return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
 
@@ -106,9 +111,11 @@ def folder_dataset(
     labelled: bool = False,
     seed: Optional[int] = None,
     corrupt: Optional[CorruptRecords] = None,
+    crop: bool = True,
 ) -> tf.data.Dataset:
-    """(uint8 image,) or (uint8 image, label) elements resized to `image_shape`, in a seeded
-    shuffled file order, decoded in parallel by tf.io (PNG, JPEG, BMP, GIF).
+    """(uint8 image,) or (uint8 image, label) elements fitted to `image_shape` (`resize_uint8`:
+    centre-cropped unless crop=False), in a seeded shuffled file order, decoded in parallel by
+    tf.io (PNG, JPEG, BMP, GIF).
 
     `corrupt` says what to do with files the decoder rejects: with `skip`, they are found before
     training and left out (and listed in `corrupt.skipped`); otherwise `corrupt.locate` finds the
@@ -139,7 +146,7 @@ def folder_dataset(
     def load(path):
         image = decode_checked(tf.io.read_file(path), channels, path)
         same_size = tf.logical_and(tf.shape(image)[0] == height, tf.shape(image)[1] == width)
-        image = tf.cond(same_size, lambda: image, lambda: resize_uint8(image, height, width))
+        image = tf.cond(same_size, lambda: image, lambda: resize_uint8(image, height, width, crop))
         image.set_shape([height, width, channels])
         return image
 

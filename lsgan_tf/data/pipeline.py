@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import numpy as np
 import tensorflow as tf
 
-PixelRange = Tuple[float, float]
+from lsgan_tf.pixels import PixelRange, from_uint8
 
 
 def scale_pixels(images, pixel_range: PixelRange = (-1.0, 1.0)):
     """uint8 [0, 255] -> float32 [lo, hi] (the generator's output range)."""
-    lo, hi = pixel_range
-    return tf.cast(images, tf.float32) * ((hi - lo) / 255.0) + lo
+    return from_uint8(tf.cast(images, tf.float32), pixel_range)
 
 
 def without_autotune(dataset: tf.data.Dataset) -> tf.data.Dataset:
