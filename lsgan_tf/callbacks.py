@@ -15,9 +15,10 @@ from keras import ops
 
 from lsgan_tf import runs
 from lsgan_tf.checkpoints import save_checkpoint
+from lsgan_tf.data import hwdb, hwdb_render
 from lsgan_tf.data.mixture import mixture_centers
 from lsgan_tf.gan import ConditionalGAN
-from lsgan_tf.images import make_grid, save_png, to_uint8
+from lsgan_tf.images import add_captions, make_grid, save_png, to_uint8
 from lsgan_tf.noise import draw_z
 from lsgan_tf.plots import scatter_png
 
@@ -63,29 +64,47 @@ class ProgressLogger(keras.callbacks.Callback):
             self._last_time, self._last_step = now, step
 
 
-def fixed_sample_inputs(model, count: int = 64, columns: int = 8, seed: int = 0):
+def column_classes(num_classes: int, columns: int, table: Optional[hwdb.ClassTable] = None) -> np.ndarray:
+    """The class of each grid column: spread evenly over the classes the data holds."""
+    held = np.asarray(table.present() if table is not None else range(num_classes), np.int32)
+    return held[np.linspace(0, len(held) - 1, columns).round().astype(int)]
+
+
+def fixed_sample_inputs(model, count: int = 64, columns: int = 8, seed: int = 0,
+                        table: Optional[hwdb.ClassTable] = None):
     """The fixed inputs of the sample grids: z from `seed`; for a conditional model,
     labels chosen so that every column of the grid shows one fixed class."""
     z = draw_z(np.random.default_rng(seed), (count, model.z_dim), model.noise)
     if not isinstance(model, ConditionalGAN):
         return z
-    column_classes = np.linspace(0, model.num_classes - 1, columns).round().astype(np.int32)
-    return [z, np.tile(column_classes, count // columns)]
+    return [z, np.tile(column_classes(model.num_classes, columns, table), count // columns)]
 
 
-def sample_grid(model, pixel_range, count: int = 64, columns: int = 8, seed: int = 0) -> np.ndarray:
-    """A uint8 grid of the sampling generator (EMA when on) applied to the fixed inputs."""
-    inputs = fixed_sample_inputs(model, count, columns, seed)
-    images = model.sampling_generator(inputs, training=False)
-    return make_grid(to_uint8(images, pixel_range), columns=columns)
+def sample_grid(model, pixel_range, count: int = 64, columns: int = 8, seed: int = 0,
+                table: Optional[hwdb.ClassTable] = None) -> np.ndarray:
+    """A uint8 grid of the sampling generator (EMA when on) applied to the fixed inputs; with a
+    class table, each column's character is printed under it."""
+    inputs = fixed_sample_inputs(model, count, columns, seed, table)
+    images = to_uint8(model.sampling_generator(inputs, training=False), pixel_range)
+    grid = make_grid(images, columns=columns)
+    if table is None or not isinstance(model, ConditionalGAN):
+        return grid
+    captions = [table.characters[i] for i in column_classes(model.num_classes, columns, table)]
+    try:
+        font = hwdb_render.find_fonts()[0]
+    except hwdb_render.FontError:  # no CJK font here: the GB codes instead
+        font, captions = None, [table.codes[i].hex().upper() for i in column_classes(model.num_classes, columns, table)]
+    return add_captions(grid, captions, images.shape[2], font_path=font)
 
 
 class SampleGridCallback(keras.callbacks.Callback):
     """Writes `samples/step_XXXXXX.png`: G applied to fixed inputs every `every` steps and at the end."""
 
     def __init__(self, out_dir: str, every: int, total_steps: int, seed: int = 0,
-                 pixel_range: Tuple[float, float] = (-1.0, 1.0), count: int = 64, columns: int = 8):
+                 pixel_range: Tuple[float, float] = (-1.0, 1.0), count: int = 64, columns: int = 8,
+                 table: Optional[hwdb.ClassTable] = None):
         super().__init__()
+        self.table = table
         self.directory = os.path.join(out_dir, runs.SAMPLES)
         self.every, self.total_steps = every, total_steps
         self.seed, self.pixel_range, self.count, self.columns = seed, pixel_range, count, columns
@@ -102,7 +121,7 @@ class SampleGridCallback(keras.callbacks.Callback):
             z = fixed_sample_inputs(self.model, count=2000, seed=self.seed)
             points = ops.convert_to_numpy(self.model.sampling_generator(z, training=False))
             return scatter_png(points, path, mixture_centers(), title=f"step {step}")
-        grid = sample_grid(self.model, self.pixel_range, self.count, self.columns, self.seed)
+        grid = sample_grid(self.model, self.pixel_range, self.count, self.columns, self.seed, self.table)
         return save_png(grid, path)
 
 

@@ -100,8 +100,10 @@ class TrainConfig:
         """The preset that trains --dataset (tfds:mnist -> mnist)."""
         return preset_for_tfds(self.tfds_name) if self.tfds_name else self.dataset
 
-    def resolve(self) -> "TrainConfig":
-        """A copy with every None filled from the preset, after checking each value."""
+    def resolve(self, data_needed: bool = True) -> "TrainConfig":
+        """A copy with every None filled from the preset, after checking each value (and that
+        the data is there, unless `data_needed` is False: restoring a trained run for export,
+        sampling or scoring against saved statistics does not read it)."""
         try:
             preset = presets.get(self.preset_name)
         except (ValueError, DataError) as error:
@@ -135,7 +137,8 @@ class TrainConfig:
         resolved._check()
         if not resolved.steps_per_execution:
             resolved.steps_per_execution = resolved.auto_steps_per_execution()
-        check_data(preset, resolved.data_dir, resolved.tfds_name)
+        if data_needed:
+            check_data(preset, resolved.data_dir, resolved.tfds_name)
         return resolved
 
     def _check(self) -> None:

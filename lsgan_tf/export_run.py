@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence
 
 from lsgan_tf.atomic import write_bytes, write_json
 from lsgan_tf.noise import DISTRIBUTION_NAMES
-from lsgan_tf.runs import RunError, class_names, restore_model
+from lsgan_tf.runs import RunError, class_table, restore_model
 from lsgan_tf.serving import (
     DEFAULT_MAX_SAMPLE,
     QUANTIZATIONS,
@@ -111,7 +111,8 @@ def export_run(
     pixel_range = config.pixel_range
     written: List[str] = []
     os.makedirs(out, exist_ok=True)
-    names = class_names(config)
+    table = class_table(run_dir) if config.conditional else None
+    names = table.characters if table is not None else None
     if "saved_model" in formats:
         module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes, max_sample=max_sample)
         metadata = tflite_metadata(module, None, shape, names)

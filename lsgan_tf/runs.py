@@ -3,6 +3,7 @@ restored generator). Training, export, evaluation and the experiments all find a
 through the names declared here.
 
     <run_dir>/config.json     every resolved setting, versions, and the history of its starts
+    <run_dir>/classes.tsv     a conditional HWDB run's class table (index, character, GB code, count)
     <run_dir>/checkpoints/    tf.train.CheckpointManager's folder (damaged ones in corrupt/)
     <run_dir>/samples/        fixed-noise grids, step_NNNNNN.png
     <run_dir>/events/         TensorBoard
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-from lsgan_tf.atomic import write_json
+from lsgan_tf.atomic import write_bytes, write_json
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import hwdb
 
@@ -57,18 +58,18 @@ def load_config(run_dir: str) -> Tuple[TrainConfig, dict]:
     return TrainConfig(**fields), record
 
 
-def class_names(config: TrainConfig) -> Optional[List[str]]:
-    """The characters of a conditional HWDB run (from classes.tsv or the .gnt files), else None."""
-    if not config.conditional or not config.data_dir:
+def write_class_table(run_dir: str, table: hwdb.ClassTable) -> str:
+    """Keeps the run's class table beside its config, whatever route the data came by."""
+    return write_bytes(os.path.join(run_dir, hwdb.CLASSES_FILE), table.to_tsv().encode("utf-8"))
+
+
+def class_table(run_dir: str) -> Optional[hwdb.ClassTable]:
+    """The class table a conditional HWDB run trained with (None for other runs)."""
+    path = os.path.join(run_dir, hwdb.CLASSES_FILE)
+    if not os.path.exists(path):
         return None
-    table_path = os.path.join(config.data_dir, "classes.tsv")
-    if os.path.exists(table_path):
-        with open(table_path, encoding="utf-8") as handle:
-            return hwdb.ClassTable.from_tsv(handle.read()).characters
-    try:
-        return hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(config.data_dir))).characters
-    except (FileNotFoundError, hwdb.GntFormatError):
-        return None
+    with open(path, encoding="utf-8") as handle:
+        return hwdb.ClassTable.from_tsv(handle.read())
 
 
 def restore_model(run_dir: str, checkpoint: Optional[str] = None):
@@ -78,7 +79,7 @@ def restore_model(run_dir: str, checkpoint: Optional[str] = None):
     from lsgan_tf.checkpoints import MISMATCHED, UNREADABLE, CheckpointError, restore_newest_readable
 
     config, record = load_config(run_dir)
-    config = config.resolve()
+    config = config.resolve(data_needed=False)
     model = build_gan(config, record.get("num_classes"))
     if checkpoint is None:  # the newest readable one, as a resumed training run takes it
         try:

@@ -39,7 +39,7 @@ from lsgan_tf.callbacks import (
 from lsgan_tf.checkpoints import restore_newest_readable
 from lsgan_tf.config import ConfigError, TrainConfig
 from lsgan_tf.data.corrupt import CorruptRecords
-from lsgan_tf.data.datasets import DataError, make_dataset, num_classes
+from lsgan_tf.data.datasets import DataError, class_table, make_dataset, num_classes
 from lsgan_tf.distribute import make_strategy, worker_is_chief
 from lsgan_tf.gan import GAN, ConditionalGAN
 from lsgan_tf.run_lock import run_directory_lock
@@ -199,22 +199,25 @@ def train(
             f"--batch_size={config.batch_size} is not divisible by the {strategy.num_replicas_in_sync} "
             f"replicas of --strategy={config.strategy}."
         )
-    classes = (num_classes(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt)
-               if config.conditional else None)
+    table = class_table(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None
+    classes = (len(table) if table is not None else
+               num_classes(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None)
     chief = worker_is_chief(strategy)
     out_dir = config.out_dir if chief else os.path.join(config.out_dir, f"worker_{strategy.cluster_resolver.task_id}")
     os.makedirs(out_dir, exist_ok=True)
     with run_directory_lock(config.out_dir) if chief else contextlib.nullcontext():
-        return _train_locked(config, strategy, classes, chief, out_dir, log, callbacks)
+        return _train_locked(config, strategy, classes, table, chief, out_dir, log, callbacks)
 
 
-def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> Dict[str, Any]:
+def _train_locked(config, strategy, classes, table, chief, out_dir, log, callbacks) -> Dict[str, Any]:
     """The body of `train`, run while this process holds the run directory (the chief only)."""
     log = _Logger(os.path.join(config.out_dir, runs.LOG_FILE) if chief else None, log if chief else (lambda line: None))
     if chief:
         stored = runs.read_record(config.out_dir)
         changed = check_resume_settings(config, stored)
         _write_config(config, strategy, classes, stored, changed)
+        if table is not None:
+            runs.write_class_table(config.out_dir, table)
         if changed:
             log("resuming with changed settings: " + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items()))
 
@@ -250,7 +253,7 @@ def _train_locked(config, strategy, classes, chief, out_dir, log, callbacks) -> 
     if chief:
         run_callbacks += [
             SampleGridCallback(config.out_dir, config.sample_every, config.steps, seed=config.seed,
-                               pixel_range=config.pixel_range),
+                               pixel_range=config.pixel_range, table=table),
             TensorBoardLogger(os.path.join(config.out_dir, runs.EVENTS), every=config.log_every,
                               pixel_range=config.pixel_range),
         ]

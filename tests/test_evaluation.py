@@ -1,7 +1,9 @@
 """The digit classifier behind the digit metrics, and evaluate.py end to end."""
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -38,17 +40,69 @@ def run_evaluate(*flags):
                           timeout=600, env=subprocess_env())
 
 
-def test_evaluate_without_inception_weights_names_the_file(tmp_path):
+def image_run(tmp_path, count: int):
+    """A one-step cifar10-preset run on `count` random 32x32 images in tmp_path/images."""
     folder = tmp_path / "images" / "0"
     folder.mkdir(parents=True)
-    for i in range(4):
+    for i in range(count):
         Image.fromarray(np.random.default_rng(i).integers(0, 256, (32, 32, 3), np.uint8)).save(folder / f"{i}.png")
     run = tmp_path / "run"
     train(TrainConfig(dataset="cifar10", data_dir=str(tmp_path / "images"), steps=1, batch_size=2, z_dim=8,
                       sample_every=1, out_dir=str(run)), log=lambda line: None)
+    return run
+
+
+def test_evaluate_without_inception_weights_names_the_file(tmp_path):
+    run = image_run(tmp_path, 4)
     result = run_evaluate(f"--run_dir={run}", "--num_samples=8")
     assert result.returncode == 2
     assert "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5" in result.stderr and "--inception_weights" in result.stderr
+
+
+STAND_IN_INCEPTION = """
+import sys, tensorflow as tf
+class StandIn(tf.Module):
+    # The TF-GAN Inception module's interface: [-1, 1] 299x299x3 -> {"pool_3": [N,1,1,D], "logits": [N,K]}.
+    def __init__(self):
+        self.kernel = tf.Variable(tf.random.stateless_normal((4, 4, 3, 16), seed=(1, 2)) * 0.2)
+        self.head = tf.Variable(tf.random.stateless_normal((16, 10), seed=(3, 4)))
+    @tf.function(input_signature=[tf.TensorSpec([None, 299, 299, 3], tf.float32)])
+    def __call__(self, images):
+        features = tf.nn.relu(tf.nn.conv2d(images, self.kernel, 4, "VALID"))
+        pool = tf.reduce_mean(features, axis=[1, 2], keepdims=True)
+        return {"pool_3": pool, "logits": tf.reshape(pool, (-1, 16)) @ self.head}
+tf.saved_model.save(StandIn(), sys.argv[1])
+"""
+
+
+def test_inception_savedmodel_gives_fid_is_and_a_recorded_extractor_and_reuses_reference_stats(tmp_path):
+    module = tmp_path / "inception"
+    made = subprocess.run([sys.executable, "-c", STAND_IN_INCEPTION, str(module)], capture_output=True, text=True,
+                          timeout=300, env=subprocess_env())
+    assert made.returncode == 0, made.stderr[-2000:]
+    run = image_run(tmp_path, 24)
+    stats = tmp_path / "stats" / "real.npz"
+    flags = (f"--run_dir={run}", "--num_samples=20", f"--inception_weights={module}", f"--reference_stats={stats}")
+    result = run_evaluate(*flags)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first = json.loads((run / "evaluation.json").read_text())
+    assert first["num_samples"] == 20 and first["fid"] > 0 and first["reference"]["source"] == "data"
+    assert 1.0 <= first["inception_score"] <= 10.0 and "kid" in first  # 10 stand-in classes
+    digest = hashlib.sha256()
+    for name in sorted(str(p.relative_to(module)) for p in module.rglob("*") if p.is_file()):
+        digest.update(name.encode())
+        digest.update((module / name).read_bytes())
+    assert first["extractor"]["sha256"] == digest.hexdigest()
+    assert first["extractor"]["name"] == "tfgan_inception_savedmodel" and first["extractor"]["comparable_with_published_fid"]
+    with np.load(stats) as stored:
+        assert stored["mu"].shape == (16,) and stored["sigma"].shape == (16, 16)
+    # With the statistics saved, the real data is not needed again: the same FID without it.
+    shutil.rmtree(tmp_path / "images")
+    result = run_evaluate(*flags)
+    assert result.returncode == 0, result.stderr[-2000:]
+    second = json.loads((run / "evaluation.json").read_text())
+    assert second["fid"] == pytest.approx(first["fid"], rel=1e-9) and second["reference"]["source"] == str(stats)
+    assert second["reference"]["num_samples"] == "20" and "kid" not in second
 
 
 def test_evaluate_mixture_and_digit_runs(tmp_path):
@@ -65,4 +119,7 @@ def test_evaluate_mixture_and_digit_runs(tmp_path):
     record = json.loads((digits / "evaluation.json").read_text())
     assert record["real_classes_covered"] == 10  # the classifier sees every class in the real data
     assert 0 <= record["classes_covered"] <= 10 and record["fd_digits"] > 0
-    assert (tmp_path / "cache" / "digit_classifier.keras").exists()
+    cached = tmp_path / "cache" / "digit_classifier.keras"
+    assert record["extractor"] == {"name": "digit_classifier", "file": str(cached),
+                                   "sha256": hashlib.sha256(cached.read_bytes()).hexdigest()}
+    assert record["num_samples"] == 250

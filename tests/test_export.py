@@ -195,8 +195,8 @@ def test_sample_py_saved_model_and_label_errors(exports, tmp_path):
     _, out = exports["hwdb"]
     ok = run_script("sample.py", f"--model={out / 'saved_model' / '1'}", "--num=4", "--labels=座", f"--out={tmp_path / 'g.png'}")
     assert ok.returncode == 0, ok.stderr[-2000:]
-    bad = run_script("sample.py", f"--model={out / 'tflite' / 'generator.tflite'}", "--labels=99", f"--out={tmp_path / 'b.png'}")
-    assert bad.returncode == 2 and "outside [0, 4)" in bad.stderr
+    bad = run_script("sample.py", f"--model={out / 'tflite' / 'generator.tflite'}", "--labels=3755", f"--out={tmp_path / 'b.png'}")
+    assert bad.returncode == 2 and "outside [0, 3755)" in bad.stderr
 
 
 def test_sample_py_names_a_missing_model_file(tmp_path):
@@ -216,8 +216,8 @@ def test_bad_inputs_give_clear_errors(exports, tmp_path):
     # The signature's z spec is [None, 8]: a width-9 z is rejected (binding or matmul shape check).
     with pytest.raises((ValueError, TypeError, tf.errors.InvalidArgumentError), match="z|incompatible|shape"):
         serving(z=tf.zeros((1, 9)), labels=tf.constant([0]))
-    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes = 4"):
-        serving(z=tf.zeros((1, 8)), labels=tf.constant([4]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes = 3755"):
+        serving(z=tf.zeros((1, 8)), labels=tf.constant([3755]))
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be >= 0"):
         serving(z=tf.zeros((1, 8)), labels=tf.constant([-1]))
 

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from lsgan_tf import runs
 from lsgan_tf.data import hwdb, records
 from tests.conftest import ROOT, subprocess_env
 from tests.fixtures import LEVEL1, LEVEL2, SYMBOL, character_bitmap, write_gnt
@@ -44,19 +45,28 @@ def test_parser_round_trips_every_record(gnt_dir):
     assert parsed[1].offset == 10 + 28 * 28
 
 
-def test_class_table_is_sorted_by_code_and_independent_of_file_order(gnt_dir):
+# Indices of the fixture's characters in the level-1 table: (row - 0xB0) * 94 + (cell - 0xA1).
+INDEX = {"啊": 0, "国": 9 * 94 + 89, "中": 38 * 94 + 47, "座": 39 * 94 + 88}
+
+
+def test_class_table_is_the_level1_set_in_code_order_whatever_the_files_hold(gnt_dir):
     root, _, _ = gnt_dir
     files = hwdb.find_gnt_files(str(root))
     table = hwdb.ClassTable.from_counts(hwdb.count_classes(files))
-    assert table.characters == ["啊", "国", "中", "座"]  # B0A1 < B9FA < D6D0 < D7F9
-    assert table.counts == (2, 1, 2, 1)
-    assert hwdb.ClassTable.from_counts(hwdb.count_classes(files[::-1])) == table
+    assert len(table) == 3755 and table.codes == hwdb.LEVEL1_CODES
+    assert table.present() == sorted(INDEX.values())  # B0A1 < B9FA < D6D0 < D7F9
+    assert [table.characters[i] for i in table.present()] == ["啊", "国", "中", "座"]
+    assert [table.counts[i] for i in table.present()] == [2, 1, 2, 1] and sum(table.counts) == 6
+    assert hwdb.ClassTable.from_counts(hwdb.count_classes(files[:1])).index() == table.index()
     everything = hwdb.ClassTable.from_counts(hwdb.count_classes(files), "all")
-    assert everything.characters == ["！", "啊", "国", "中", "座", "亍"]
+    assert everything.codes[:3755] == hwdb.LEVEL1_CODES  # a level-1 character keeps its index
+    assert everything.characters[3755:] == ["！", "亍"]  # then the other tags present, by code
     tsv = table.to_tsv()
     assert tsv.splitlines()[0] == "index\tcharacter\tgb_code\tcount"
-    assert tsv.splitlines()[2] == "1\t国\tB9FA\t1"
+    assert tsv.splitlines()[1 + INDEX["国"]] == f"{INDEX['国']}\t国\tB9FA\t1"
     assert hwdb.ClassTable.from_tsv(tsv) == table
+    named = hwdb.ClassTable.from_characters(table.characters)
+    assert named.codes == table.codes and named.present() == list(range(3755))  # not counted: all present
 
 
 def test_level1_range():
@@ -107,10 +117,10 @@ def test_converter_writes_labels_class_table_and_exact_pixels(gnt_dir, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "wrote 6 records" in result.stdout and "4 classes" in result.stdout
     info = records.read_info(str(out))
-    assert info["num_classes"] == 4 and info["num_records"] == 6
+    assert info["num_classes"] == 3755 and info["num_records"] == 6
     assert (out / "classes.tsv").read_text(encoding="utf-8").splitlines()[1] == "0\t啊\tB0A1\t2"
     samples = list(records.iterate_numpy(str(out)))
-    assert [label for _, label in samples] == [0, 2, 0, 3, 1, 2]
+    assert [label for _, label in samples] == [INDEX[c] for c in ("啊", "中", "啊", "座", "国", "中")]
     # 28x28 bitmaps need no resize: the stored pixels are exactly the inverted input.
     np.testing.assert_array_equal(samples[0][0][..., 0], 255 - writer_a[0][1])
     np.testing.assert_array_equal(samples[4][0][..., 0], 255 - writer_b[1][1])
@@ -164,3 +174,5 @@ def test_train_reads_raw_gnt_and_prepared_records(gnt_dir, tmp_path):
         )
         assert result.returncode == 0, result.stderr[-3000:]
         assert "step 2/2" in result.stdout
+        run_table = runs.class_table(str(tmp_path / ("run_" + data_dir.name)))  # kept in the run, whatever the route
+        assert len(run_table) == 3755 and run_table.present() == sorted(INDEX.values())

@@ -11,12 +11,14 @@ from tests.conftest import ROOT, subprocess_env
 from tests.fixtures import LEVEL1, LEVEL2, character_bitmap, write_gnt
 
 tfds = pytest.importorskip("tensorflow_datasets")
-from lsgan_tf.data import hwdb, tfds_builders  # noqa: E402
+from lsgan_tf import runs  # noqa: E402
+from lsgan_tf.data import hwdb, tfds_builders  # noqa: E402,F401  (registers hwdb1)
 
 
 def test_level1_label_space():
-    assert len(tfds_builders.LEVEL1_CODES) == 3755
-    assert tfds_builders.LEVEL1_CODES[0] == b"\xb0\xa1" and tfds_builders.LEVEL1_CODES[-1] == b"\xd7\xf9"
+    assert len(hwdb.LEVEL1_CODES) == 3755 == 40 * 94 - 5
+    assert hwdb.LEVEL1_CODES[0] == b"\xb0\xa1" and hwdb.LEVEL1_CODES[-1] == b"\xd7\xf9"
+    assert list(hwdb.LEVEL1_CODES) == sorted(hwdb.LEVEL1_CODES)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def test_hwdb1_builder_reads_manual_dir(hwdb_tfds):
     train = list(tfds.as_numpy(builder.as_dataset(split="train")))
     test = list(tfds.as_numpy(builder.as_dataset(split="test")))
     assert len(train) == 1 and len(test) == 1  # the level-2 character is not a class
-    codes = tfds_builders.LEVEL1_CODES
+    codes = hwdb.LEVEL1_CODES
     assert train[0]["label"] == codes.index(LEVEL1["中"]) and test[0]["label"] == codes.index(LEVEL1["啊"])
     np.testing.assert_array_equal(train[0]["image"][..., 0], hwdb.preprocess(character_bitmap(1, 28, 28)))
     assert builder.info.features["label"].int2str(int(test[0]["label"])) == "啊"
@@ -61,12 +63,14 @@ def test_missing_manual_data_is_a_clear_error(tmp_path):
 def test_train_from_a_tfds_data_dir(hwdb_tfds, tmp_path):
     root, _ = hwdb_tfds
     result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=tfds:hwdb1", f"--data_dir={root / 'data'}",
+        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=tfds:hwdb1", "--conditional", f"--data_dir={root / 'data'}",
          "--steps=2", "--batch_size=2", "--z_dim=8", "--sample_every=2", f"--out_dir={tmp_path / 'run'}"],
         capture_output=True, text=True, timeout=300, env=subprocess_env(),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "step 2/2" in result.stdout
+    table = runs.class_table(str(tmp_path / "run"))  # the same class table as the .gnt routes, kept in the run
+    assert table.codes == hwdb.LEVEL1_CODES and table.characters[0] == "啊"
 
 
 def test_tfds_dataset_not_prepared_says_so(tmp_path):

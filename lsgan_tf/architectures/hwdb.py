@@ -19,7 +19,7 @@ from lsgan_tf.architectures.blocks import (
     dense_block,
 )
 
-HWDB_CLASSES = 3740
+HWDB_CLASSES = 3740  # the paper's class count (HWDB1.0's level-1 hanzi); training sizes the map from the class table
 
 
 def hwdb(

@@ -1,5 +1,5 @@
 """The command-line entry points (console scripts `lsgan-train`, `lsgan-export`, `lsgan-evaluate`,
-`lsgan-sample`, `lsgan-prep-{digits,hwdb,lsun,cats}`; the top-level `train.py`, `export.py`,
+`lsgan-sample`, `lsgan-prep-{digits,hwdb,lsun,cats,hwdb-synthetic}`; the top-level `train.py`, `export.py`,
 `evaluate.py`, `sample.py` and `data_prep/*.py` call the same functions).
 
 Importing an entry-point module defines its absl flags; `run_app` runs it."""

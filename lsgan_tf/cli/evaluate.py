@@ -2,7 +2,10 @@
 
   python evaluate.py --run_dir=runs/demo                              # digits: classifier coverage, FD-digits
   python evaluate.py --run_dir=runs/mixture                           # mixture: modes covered, quality, collapse
+  python evaluate.py --run_dir=runs/hwdb                              # conditional HWDB: class accuracy
   python evaluate.py --run_dir=runs/cats --inception_weights=PATH     # images: FID, KID, Inception Score
+  python evaluate.py --run_dir=runs/cats --inception_weights=PATH --num_samples=50000 \
+      --reference_stats=stats/cats_50k.npz                             # the literature's 50k; real stats kept
 
 Writes <run_dir>/evaluation.json (or --out) and prints a table.
 """
@@ -21,9 +24,16 @@ from lsgan_tf.cli import program, run_app
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
-flags.DEFINE_integer("num_samples", 5000, "Generated samples to score.")
-flags.DEFINE_string("inception_weights", None, "Local Inception-v3 weights (.h5 notop file or TF-Hub SavedModel dir) for FID/KID/IS.")
-flags.DEFINE_string("cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "lsgan_tf"), "Where the digit classifier is cached.")
+flags.DEFINE_integer("num_samples", 5000, "Generated (and real) samples to score; published FIDs use 10000 or 50000.",
+                     lower_bound=2)
+flags.DEFINE_string("inception_weights", None, "Local Inception-v3 for FID/KID/IS: TF-GAN's TF-Hub SavedModel folder "
+                    "(tfgan/eval/inception/1, the 2015-12-05 graph: comparable with published FIDs) or the Keras "
+                    "notop .h5 file (not comparable).")
+flags.DEFINE_string("reference_stats", None, "An .npz of the real data's Inception mean and covariance (mu, sigma): "
+                    "used when it exists, else computed from the data and saved there. KID needs the real "
+                    "features themselves and is left out when they come from this file.")
+flags.DEFINE_string("cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "lsgan_tf"),
+                    "Where the digit and character classifiers are cached.")
 flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json).")
 flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples.")
 
@@ -39,7 +49,8 @@ def main(argv) -> int:
 
     try:
         results = evaluate_run(FLAGS.run_dir, checkpoint=FLAGS.checkpoint, num_samples=FLAGS.num_samples,
-                               inception_weights=FLAGS.inception_weights, cache_dir=FLAGS.cache_dir, seed=FLAGS.seed)
+                               inception_weights=FLAGS.inception_weights, cache_dir=FLAGS.cache_dir, seed=FLAGS.seed,
+                               reference_stats=FLAGS.reference_stats)
     except (FeatureError, RunError) as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2

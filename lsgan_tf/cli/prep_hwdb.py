@@ -23,7 +23,7 @@ from lsgan_tf.data import hwdb, records
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("src", None, "Folder holding the HWDB1.0 .gnt files (searched recursively).", required=True)
-flags.DEFINE_enum("classes", "level1", list(hwdb.CLASS_SETS), "level1: the GB2312-80 level-1 hanzi (3,740 in HWDB1.0); all: every tag.")
+flags.DEFINE_enum("classes", "level1", list(hwdb.CLASS_SETS), "level1: the 3,755 GB2312-80 level-1 hanzi, in code order (HWDB1.0 holds 3,740 of them); all: those, then every other tag present.")
 flags.DEFINE_boolean("keep_aspect", True, "Pad to square keeping the aspect ratio (false: the authors' stretch).")
 flags.DEFINE_boolean("invert", True, "Bright ink on a dark background (false: the authors' black on white).")
 define_output_flags("the rest of a file after a corrupt record", 20000)
@@ -49,12 +49,12 @@ def main(argv) -> int:
                 {"dataset": "hwdb", "num_classes": len(table.codes), "image_shape": [28, 28, 1],
                  "class_set": FLAGS.classes, "keep_aspect": FLAGS.keep_aspect, "invert": FLAGS.invert,
                  "source_files": len(files)},
-                extra_files={"classes.tsv": table.to_tsv()},
+                extra_files={hwdb.CLASSES_FILE: table.to_tsv()},
             )
     except (hwdb.GntFormatError, FileNotFoundError, FileExistsError) as error:
         return fail("hwdb", error)
     print_summary("hwdb", writer.count, sum(counts.values()) - writer.count, started, errors,
-                  classes=len(table.codes), out=FLAGS.out)
+                  classes=len(table.present()), out=FLAGS.out)
     return 0
 
 

@@ -30,7 +30,8 @@ SHUFFLE_BUFFER = 20_000
 TFDS_PRESETS = {"mnist": "mnist", "cifar10": "cifar10", "lsun": "lsun64", "hwdb1": "hwdb",
                 "small_variability_digits": "digits"}
 WHERE_TO_GET = {
-    "hwdb": "Download HWDB1.0 (.gnt files) from CASIA and pass their folder, or convert them with data_prep/hwdb.py.",
+    "hwdb": ("Download HWDB1.0 (.gnt files) from CASIA and pass their folder, or convert them with data_prep/hwdb.py; "
+             "without HWDB, render a stand-in with data_prep/hwdb_synthetic.py --out=data/hwdb_synth."),
     "lsun": "Download a category LMDB (e.g. bedroom_train_lmdb) from LSUN and convert it with data_prep/lsun.py --size=112.",
     "lsun64": "Download a category LMDB from LSUN and convert it with data_prep/lsun.py --size=64.",
     "cats": "Download the cat dataset (CAT_00..CAT_06) and convert it with data_prep/cats.py.",
@@ -217,17 +218,45 @@ def make_dataset(
     )
 
 
+def class_table(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None,
+                skip_corrupt: bool = False) -> Optional[hwdb.ClassTable]:
+    """The HWDB class table of a labelled HWDB source, whatever the route (a prepared folder's
+    classes.tsv, a header scan of raw .gnt files, or a TFDS builder's class names); None for
+    other data. `skip_corrupt` counts past faulty .gnt files as training will read them."""
+    if tfds_name:
+        if TFDS_PRESETS.get(tfds_name.split("/")[0]) != "hwdb":
+            return None
+        import tensorflow_datasets as tfds
+
+        from lsgan_tf.data import tfds_builders  # noqa: F401
+
+        names = tfds.builder(tfds_name, data_dir=data_dir).info.features["label"].names
+        return hwdb.ClassTable.from_characters(names)
+    if preset.dataset != "hwdb" or data_dir is None:
+        return None
+    table_path = os.path.join(data_dir, hwdb.CLASSES_FILE)
+    if records.is_prepared(data_dir):
+        if not os.path.exists(table_path):
+            raise DataError(f"{data_dir} has no {hwdb.CLASSES_FILE}; convert the .gnt files again with data_prep/hwdb.py.")
+        with open(table_path, encoding="utf-8") as handle:
+            return hwdb.ClassTable.from_tsv(handle.read())
+    try:
+        return hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(data_dir), skip_corrupt))
+    except (FileNotFoundError, hwdb.GntFormatError) as error:
+        raise DataError(str(error)) from None
+
+
 def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None,
                 skip_corrupt: bool = False) -> int:
-    """How many classes the labelled source holds (the size of the conditional label map);
-    `skip_corrupt` counts past faulty .gnt files as training will read them."""
+    """How many classes the labelled source holds (the size of the conditional label map)."""
     check_data(preset, data_dir, tfds_name)
+    table = class_table(preset, data_dir, tfds_name, skip_corrupt)
+    if table is not None:
+        return len(table)
     if data_dir is None:
         return 10  # rendered digits
     if tfds_name:
         import tensorflow_datasets as tfds
-
-        from lsgan_tf.data import tfds_builders  # noqa: F401
 
         return tfds.builder(tfds_name, data_dir=data_dir).info.features["label"].num_classes
     if records.is_prepared(data_dir):
@@ -235,11 +264,5 @@ def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str
         if "num_classes" not in info:
             raise DataError(f"{data_dir} holds no labels; a conditional run needs a labelled dataset.")
         return int(info["num_classes"])
-    if preset.dataset == "hwdb":
-        try:
-            counts = hwdb.count_classes(hwdb.find_gnt_files(data_dir), skip_corrupt)
-            return len(hwdb.ClassTable.from_counts(counts).codes)
-        except (FileNotFoundError, hwdb.GntFormatError) as error:
-            raise DataError(str(error)) from None
     root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
     return len(folders.class_folders(root))

@@ -1,4 +1,4 @@
-"""HWDB1.0 (CASIA) handwritten characters: a streaming `.gnt` parser, the GB2312 class table and
+"""HWDB1.0 (CASIA) handwritten characters: a streaming `.gnt` parser, the one class table and
 the 28x28 preprocessing.
 
 A `.gnt` file holds one writer's samples as consecutive records: uint32 LE total record size
@@ -22,6 +22,7 @@ from lsgan_tf.atomic import atomic_path
 
 HEADER = struct.Struct("<I2sHH")
 CLASS_SETS = ("level1", "all")
+CLASSES_FILE = "classes.tsv"  # the class table beside prepared records and in a run directory
 IMAGE_SIZE = 28
 
 
@@ -58,6 +59,16 @@ def is_gb2312_level1(code: bytes) -> bool:
     """GB2312-80 level-1 hanzi: rows 0xB0-0xD7, cells 0xA1-0xFE (0xD7FA-0xD7FE are unassigned)."""
     first, second = code[0], code[1]
     return 0xB0 <= first <= 0xD7 and 0xA1 <= second <= 0xFE and not (first == 0xD7 and second >= 0xFA)
+
+
+# The 3,755 GB2312-80 level-1 hanzi in code order. Every HWDB route (raw .gnt files, the TFRecord
+# converter, the TFDS builder, the synthetic renderer) labels a character with its index here, so a
+# class id never depends on which files are present (HWDB1.0 holds 3,740 of these characters).
+LEVEL1_CODES: Tuple[bytes, ...] = tuple(
+    bytes([first, second]) for first in range(0xB0, 0xD8) for second in range(0xA1, 0xFF)
+    if is_gb2312_level1(bytes([first, second]))
+)
+UNCOUNTED = -1  # a class count not known (a TFDS source lists its classes, not their counts)
 
 
 def iter_gnt(path: str, read_pixels: bool = True) -> Iterator[GntRecord]:
@@ -123,20 +134,32 @@ def find_gnt_files(source: str) -> List[str]:
 
 @dataclasses.dataclass(frozen=True)
 class ClassTable:
-    """Class index <-> character, sorted by GB code so that file order never changes it."""
+    """Class index <-> character (GB code) and the samples each class has in the data.
+
+    The `level1` set is LEVEL1_CODES: 3,755 classes in GB code order, whatever the files hold
+    (absent ones count 0). The `all` set appends every other tag present, sorted by code, so a
+    level-1 character has the same index in both.
+    """
 
     codes: Tuple[bytes, ...]
     counts: Tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.codes)
 
     @property
     def characters(self) -> List[str]:
         return [decode_tag(code) for code in self.codes]
 
+    def present(self) -> List[int]:
+        """The indices of the classes the data holds (count > 0, or not counted)."""
+        return [i for i, count in enumerate(self.counts) if count != 0]
+
     def index(self) -> Dict[bytes, int]:
         return {code: i for i, code in enumerate(self.codes)}
 
     def to_tsv(self) -> str:
-        """index, character, GB code (hex), sample count; one class a line, with a header."""
+        """index, character, GB code (hex), sample count (-1: not counted); one class a line, with a header."""
         lines = ["index\tcharacter\tgb_code\tcount"]
         for i, (code, count) in enumerate(zip(self.codes, self.counts)):
             lines.append(f"{i}\t{decode_tag(code)}\t{code.hex().upper()}\t{count}")
@@ -149,10 +172,18 @@ class ClassTable:
 
     @classmethod
     def from_counts(cls, counts: Dict[bytes, int], class_set: str = "level1") -> "ClassTable":
+        """The table of a class set with the samples per code found in the data."""
         if class_set not in CLASS_SETS:
             raise ValueError(f"Unknown class set {class_set!r}; expected one of {CLASS_SETS}.")
-        keep = sorted(code for code in counts if class_set == "all" or is_gb2312_level1(code))
-        return cls(tuple(keep), tuple(counts[code] for code in keep))
+        others = sorted(code for code in counts if not is_gb2312_level1(code)) if class_set == "all" else []
+        codes = LEVEL1_CODES + tuple(others)
+        return cls(codes, tuple(counts.get(code, 0) for code in codes))
+
+    @classmethod
+    def from_characters(cls, characters: Sequence[str]) -> "ClassTable":
+        """The table of a source that names its classes without counting them (TFDS)."""
+        codes = tuple(character.encode("gbk") for character in characters)
+        return cls(codes, (UNCOUNTED,) * len(codes))
 
 
 def count_classes(files: Sequence[str], skip_corrupt: bool = False, errors: Optional[List[str]] = None) -> Dict[bytes, int]:

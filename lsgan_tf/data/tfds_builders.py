@@ -21,16 +21,6 @@ from PIL import Image
 
 from lsgan_tf.data import hwdb
 
-# The 3,755 GB2312-80 level-1 hanzi in code order: a fixed label space that does not depend
-# on which files are present (HWDB1.0 holds 3,740 of them).
-LEVEL1_CODES = [
-    bytes([first, second])
-    for first in range(0xB0, 0xD8)
-    for second in range(0xA1, 0xFF)
-    if hwdb.is_gb2312_level1(bytes([first, second]))
-]
-
-
 class Hwdb1(tfds.core.GeneratorBasedBuilder):
     """CASIA HWDB1.0 isolated handwritten Chinese characters, 28x28, GB2312 level-1 classes."""
 
@@ -45,7 +35,7 @@ class Hwdb1(tfds.core.GeneratorBasedBuilder):
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
                 "image": tfds.features.Image(shape=(28, 28, 1)),
-                "label": tfds.features.ClassLabel(names=[hwdb.decode_tag(code) for code in LEVEL1_CODES]),
+                "label": tfds.features.ClassLabel(names=hwdb.ClassTable.from_counts({}).characters),
             }),
             supervised_keys=("image", "label"),
             description="HWDB1.0 level-1 hanzi, bright ink on black, aspect kept by padding to 28x28.",
@@ -61,7 +51,7 @@ class Hwdb1(tfds.core.GeneratorBasedBuilder):
         return splits
 
     def _generate_examples(self, files):
-        index = {code: i for i, code in enumerate(LEVEL1_CODES)}
+        index = hwdb.ClassTable.from_counts({}).index()
         for path in files:
             for record in hwdb.iter_gnt(path):
                 if record.code in index:

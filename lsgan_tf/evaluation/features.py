@@ -1,23 +1,35 @@
-"""Feature extractors for the metrics: Inception-v3 from a local weights file (nothing is ever
-downloaded) and a small digit classifier trained on the rendered small-variability digits."""
+"""Feature extractors for the metrics: Inception-v3 from a local file (nothing is ever
+downloaded) and a small digit classifier trained on the rendered small-variability digits.
+
+FID numbers are comparable with published ones only with the 2015-12-05 Inception graph that
+TTUR, pytorch-fid, clean-fid and TF-GAN use: here, TF-GAN's TF-Hub module
+(tfgan/eval/inception/1) as a local SavedModel folder, whose call maps [-1, 1] 299x299 images to
+{"pool_3", "logits"}. The Keras ImageNet notop .h5 file also works, and is labelled not comparable.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from typing import Optional, Tuple
 
 import keras
 import numpy as np
 import tensorflow as tf
+from tqdm import tqdm
 
 from lsgan_tf.atomic import atomic_path
 
 INCEPTION_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_HELP = (
-    f"Inception-v3 weights are needed and are never downloaded. Get {INCEPTION_FILE} (the Keras "
-    f"applications release file, 87.9 MB) or a TF-Hub-format SavedModel of the TF-GAN Inception "
-    f"(tfgan/eval/inception/1), put it on this machine and pass --inception_weights=PATH."
+    f"Inception-v3 weights are needed and are never downloaded. Get the TF-GAN Inception "
+    f"(tfgan/eval/inception/1, a TF-Hub SavedModel folder: FID comparable with published numbers) "
+    f"or {INCEPTION_FILE} (the Keras applications release file, 87.9 MB: not comparable), put it "
+    f"on this machine and pass --inception_weights=PATH."
 )
+DIGIT_CLASSIFIER_FILE = "digit_classifier.keras"
+PROGRESS_FROM = 5000  # feature passes over this many images show a progress bar
 
 
 class FeatureError(ValueError):
@@ -34,8 +46,22 @@ def _to_inception_input(images, pixel_range: Tuple[float, float]):
     return tf.image.resize(images, (299, 299), method="bilinear")
 
 
+def file_sha256(path: str) -> str:
+    """SHA-256 of a file, or of a folder's files (relative names and contents, in sorted order)."""
+    digest = hashlib.sha256()
+    files = ([os.path.join(root, name) for root, _, names in os.walk(path) for name in names]
+             if os.path.isdir(path) else [path])
+    for name in sorted(files):
+        if os.path.isdir(path):
+            digest.update(os.path.relpath(name, path).encode("utf-8"))
+        with open(name, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
 class InceptionFeatures:
-    """2048-d pool features (and, for a SavedModel with logits, class logits) of Inception-v3."""
+    """Pool features (2048-d for Inception-v3) and, for a SavedModel that outputs them, class logits."""
 
     def __init__(self, weights_path: Optional[str]):
         if not weights_path or not os.path.exists(weights_path):
@@ -43,21 +69,33 @@ class InceptionFeatures:
         if os.path.isdir(weights_path):
             self._module = tf.saved_model.load(weights_path)
             self._keras = None
+            name, comparable = "tfgan_inception_savedmodel", True
         else:
             self._keras = keras.applications.InceptionV3(include_top=False, weights=weights_path, pooling="avg",
                                                          input_shape=(299, 299, 3))
             self._module = None
+            name, comparable = "keras_inception_v3_imagenet_notop", False
+        self.description = {"name": name, "file": os.path.abspath(weights_path), "sha256": file_sha256(weights_path),
+                            "comparable_with_published_fid": comparable}
 
-    def __call__(self, images, pixel_range=(-1.0, 1.0), batch_size: int = 50) -> np.ndarray:
-        outputs = []
-        for start in range(0, len(images), batch_size):
+    def __call__(self, images, pixel_range=(-1.0, 1.0), batch_size: int = 50) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """(pool features, logits or None) of images in `pixel_range`."""
+        features, logits = [], []
+        starts = range(0, len(images), batch_size)
+        if len(images) >= PROGRESS_FROM:
+            starts = tqdm(starts, desc="inception", unit="batch", file=sys.stderr, mininterval=5.0)
+        for start in starts:
             batch = _to_inception_input(images[start:start + batch_size], pixel_range)
             if self._keras is not None:
-                outputs.append(self._keras(batch, training=False).numpy())
-            else:
-                result = self._module(batch)
-                outputs.append((result["pool_3"] if isinstance(result, dict) else result).numpy().reshape(len(batch), -1))
-        return np.concatenate(outputs)
+                features.append(self._keras(batch, training=False).numpy())
+                continue
+            result = self._module(batch)
+            if not isinstance(result, dict):
+                result = {"pool_3": result}
+            features.append(result["pool_3"].numpy().reshape(len(batch), -1))
+            if "logits" in result:
+                logits.append(result["logits"].numpy().reshape(len(batch), -1))
+        return np.concatenate(features), (np.concatenate(logits) if logits else None)
 
 
 def digit_classifier() -> keras.Model:
@@ -85,7 +123,7 @@ def train_digit_classifier(images: np.ndarray, labels: np.ndarray, epochs: int =
 
 def cached_digit_classifier(cache_dir: str) -> keras.Model:
     """The digit classifier trained once on both rendered variants and cached as a .keras file."""
-    path = os.path.join(cache_dir, "digit_classifier.keras")
+    path = os.path.join(cache_dir, DIGIT_CLASSIFIER_FILE)
     if os.path.exists(path):
         return keras.models.load_model(path)
     from lsgan_tf.data.digits_render import render_dataset

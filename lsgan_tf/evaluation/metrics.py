@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Tuple
 
 import numpy as np
 from scipy import linalg
+
+from lsgan_tf.atomic import atomic_path
 
 
 class MetricInputError(ValueError):
@@ -21,19 +23,41 @@ def _features(array, name: str, minimum: int) -> np.ndarray:
     return array
 
 
+def feature_statistics(features) -> Tuple[np.ndarray, np.ndarray]:
+    """(mean, covariance) of a (samples, features) set: the Gaussian the Frechet distance fits."""
+    a = _features(features, "features", 2)
+    return a.mean(axis=0), np.atleast_2d(np.cov(a, rowvar=False))
+
+
+def save_statistics(path: str, mean: np.ndarray, cov: np.ndarray, **metadata) -> str:
+    """Writes reference statistics as an .npz (mu, sigma as TTUR / pytorch-fid name them, plus
+    `metadata` as strings), atomically."""
+    with atomic_path(path, ".npz") as temporary:
+        np.savez(temporary, mu=mean, sigma=cov, **{key: np.array(str(value)) for key, value in metadata.items()})
+    return path
+
+
+def load_statistics(path: str) -> Tuple[np.ndarray, np.ndarray, Dict[str, str]]:
+    """(mean, covariance, metadata) of an .npz written by save_statistics (or by TTUR / pytorch-fid)."""
+    with np.load(path) as stored:
+        metadata = {key: str(stored[key]) for key in stored.files if key not in ("mu", "sigma")}
+        return stored["mu"].astype(np.float64), stored["sigma"].astype(np.float64), metadata
+
+
 def frechet_distance(features_a, features_b) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) between Gaussians fitted to two
-    feature sets (FID when the features are Inception pool features).
+    feature sets (FID when the features are Inception pool features)."""
+    return frechet_distance_from_statistics(*feature_statistics(features_a), *feature_statistics(features_b))
+
+
+def frechet_distance_from_statistics(mean_a, cov_a, mean_b, cov_b) -> float:
+    """The Frechet distance between N(mean_a, cov_a) and N(mean_b, cov_b).
 
     The matrix square root is scipy's sqrtm of S_a S_b; a tiny imaginary part from round-off is
     dropped, and a singular product is regularised with eps * I as in the TTUR reference code.
     """
-    a = _features(features_a, "features_a", 2)
-    b = _features(features_b, "features_b", 2)
-    if a.shape[1] != b.shape[1]:
-        raise MetricInputError(f"feature widths differ: {a.shape[1]} vs {b.shape[1]}.")
-    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
-    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    if np.shape(mean_a) != np.shape(mean_b):
+        raise MetricInputError(f"feature widths differ: {np.shape(mean_a)[0]} vs {np.shape(mean_b)[0]}.")
     root = linalg.sqrtm(cov_a @ cov_b)
     if not np.isfinite(root).all():
         offset = np.eye(len(cov_a)) * 1e-6

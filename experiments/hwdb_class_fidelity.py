@@ -1,0 +1,65 @@
+"""Class fidelity of a conditional HWDB run over training: class accuracy at every kept
+checkpoint, and a captioned grid of 10 classes x 8 samples from the newest.
+
+  .venv/bin/python experiments/hwdb_class_fidelity.py --run_dir=runs/hwdb-lsgan --out=experiments/results/hwdb
+
+Writes results.json (one evaluate.py record per checkpoint), class_accuracy.png (the curve with
+its chance level and the classifier's held-out accuracy on real characters) and grid.png
+(each column one class, spread over the classes the data holds, its character printed under it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from absl import app, flags
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", None, "A conditional HWDB train.py --out_dir.", required=True)
+flags.DEFINE_integer("num_samples", 2000, "Samples scored per checkpoint (labels cycle through the classes held).")
+flags.DEFINE_string("cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "lsgan_tf"),
+                    "Where the character classifier is cached.")
+flags.DEFINE_string("out", "experiments/results/hwdb", "Output folder.")
+
+
+def main(argv) -> int:
+    del argv
+    import tensorflow as tf
+
+    from lsgan_tf import runs
+    from lsgan_tf.atomic import write_json
+    from lsgan_tf.callbacks import sample_grid
+    from lsgan_tf.data import hwdb
+    from lsgan_tf.evaluate_run import evaluate_checkpoints
+    from lsgan_tf.images import save_png
+    from lsgan_tf.plots import curves_png
+
+    table = runs.class_table(FLAGS.run_dir)
+    if table is None:
+        print(f"{FLAGS.run_dir} is not a conditional HWDB run (no {hwdb.CLASSES_FILE}).", file=sys.stderr)
+        return 2
+    state = tf.train.get_checkpoint_state(os.path.join(FLAGS.run_dir, runs.CHECKPOINTS))
+    scores = evaluate_checkpoints(FLAGS.run_dir, state.all_model_checkpoint_paths, num_samples=FLAGS.num_samples,
+                                  cache_dir=FLAGS.cache_dir)
+    os.makedirs(FLAGS.out, exist_ok=True)
+    write_json(os.path.join(FLAGS.out, "results.json"), scores, indent=2)
+    steps = [score["step"] for score in scores]
+    curves_png({"class accuracy": {
+        "generated": (steps, [score["class_accuracy"] for score in scores]),
+        "classifier on held-out real": (steps, [scores[0]["classifier_heldout_accuracy"]] * len(steps)),
+        "chance": (steps, [scores[0]["chance"]] * len(steps)),
+    }}, os.path.join(FLAGS.out, "class_accuracy.png"), log_panels=("class accuracy",),
+        dashed=("classifier on held-out real", "chance"))
+    model, config, _ = runs.restore_model(FLAGS.run_dir)
+    save_png(sample_grid(model, config.pixel_range, count=80, columns=10, table=table), os.path.join(FLAGS.out, "grid.png"))
+    for score in scores:
+        print(f"step {score['step']:6d}  class_accuracy {score['class_accuracy']:.4f}  (chance {score['chance']:.4f}, "
+              f"classifier on real {score['classifier_heldout_accuracy']:.4f})")
+    print(json.dumps({"out": FLAGS.out}))
+    return 0
+
+
+if __name__ == "__main__":
+    app.run(main)
