@@ -26,6 +26,9 @@ flags.DEFINE_string("out", "experiments/results/hwdb", "Output folder.")
 
 def main(argv) -> int:
     del argv
+    from lsgan_tf import quiet
+
+    quiet.quiet_tensorflow_startup()
     import tensorflow as tf
 
     from lsgan_tf import runs

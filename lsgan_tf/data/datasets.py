@@ -258,6 +258,8 @@ def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str
     if tfds_name:
         import tensorflow_datasets as tfds
 
+        from lsgan_tf.data import tfds_builders  # noqa: F401  (registers small_variability_digits)
+
         return tfds.builder(tfds_name, data_dir=data_dir).info.features["label"].num_classes
     if records.is_prepared(data_dir):
         info = records.read_info(data_dir)
