@@ -193,6 +193,11 @@ def train(
     TrainingDiverged (after keeping the last good checkpoint) when a loss turns NaN/Inf.
     """
     config = config.resolve()
+    # Grappler's remapper fuses a bias add with the LeakyReLU after it although LeakyReluGrad
+    # still reads the pre-activation; on D's bias + LeakyReLU convs (digits, hwdb) its graph
+    # mutation then fails, now and then, printing "E0000 ... remapper failed" and dropping the
+    # pass. Turned off, the math is the same and the terminal stays quiet.
+    tf.config.optimizer.set_experimental_options({"remapping": False})
     strategy = make_strategy(config.strategy)
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ConfigError(
