@@ -36,6 +36,7 @@ import tensorflow as tf
 from keras import ops
 
 from lsgan_tf import losses
+from lsgan_tf.architectures.batch_norm import batch_groups
 from lsgan_tf.architectures.blocks import LabelProjection
 from lsgan_tf.noise import NOISE_DISTRIBUTIONS
 from lsgan_tf.replica_random import replica_share_of_global_draw
@@ -143,6 +144,7 @@ class GAN(keras.Model):
         gp_c: float = 30.0,
         d_steps: int = 1,
         simultaneous_updates: bool = False,
+        joint_discriminator_batches: bool = False,
         **kwargs,
     ) -> None:
         """Sets the two optimizers and the objective.
@@ -176,6 +178,7 @@ class GAN(keras.Model):
         self.gp_c = float(gp_c)
         self.d_steps = int(d_steps)
         self.simultaneous_updates = bool(simultaneous_updates)
+        self.joint_discriminator_batches = bool(joint_discriminator_batches)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -268,11 +271,20 @@ class GAN(keras.Model):
         return (1.0 if summed else mean_scale), mean_scale
 
     # ------------------------------------------------------------------- training
+    def _discriminator_scores(self, real, fake, labels):
+        """D(real) and D(fake) in training mode: one call on [real; fake] whose batch norm layers
+        normalise each half with its own statistics (`batch_groups`), or two calls."""
+        if not self.joint_discriminator_batches:
+            return self.discriminate(real, labels, training=True), self.discriminate(fake, labels, training=True)
+        both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
+        with batch_groups(2):
+            scores = self.discriminate(ops.concatenate([real, fake], axis=0), both_labels, training=True)
+        return scores[: ops.shape(real)[0]], scores[ops.shape(real)[0]:]
+
     def _discriminator_loss(self, real, fake, labels):
         """(loss for this replica's gradient, reported D loss) on one real and one fake batch."""
         adversarial_scale, mean_scale = self._replica_scales()
-        real_scores = self.discriminate(real, labels, training=True)
-        fake_scores = self.discriminate(fake, labels, training=True)
+        real_scores, fake_scores = self._discriminator_scores(real, fake, labels)
         adversarial = self.discriminator_objective(real_scores, fake_scores)
         penalty = self.gradient_penalty(real, fake, labels)
         self.trackers["d_loss"].update_state(adversarial + self.gp_weight * penalty)

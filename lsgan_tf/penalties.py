@@ -41,7 +41,7 @@ def _per_sample_uniform(x, seed: Seed):
 
 def gradient_norm_penalty(discriminator: Callable, points):
     """E[(||grad_x D(x)||_2 - 1)^2] over a batch of points, NaN-free at zero gradient."""
-    points = ops.convert_to_tensor(points, "float32")
+    points = ops.convert_to_tensor(points, keras.config.floatx())
     with tf.GradientTape() as tape:
         tape.watch(points)
         scores = discriminator(points)
@@ -54,7 +54,7 @@ def gradient_norm_penalty(discriminator: Callable, points):
 def dragan_points(real, c: float = 30.0, seed: Seed = None):
     """x_hat = real + alpha * (perturbed - real), perturbed = real + c * U[0, 1), alpha ~ U(0, 1)
     per sample: the points where the LSGAN-GP penalty is evaluated (the authors' code)."""
-    real = ops.convert_to_tensor(real, "float32")
+    real = ops.convert_to_tensor(real, keras.config.floatx())
     noise_seed, alpha_seed = _seeds(seed)
     perturbed = real + c * _uniform(ops.shape(real), real.dtype, noise_seed)
     return real + _per_sample_uniform(real, alpha_seed) * (perturbed - real)
@@ -62,8 +62,8 @@ def dragan_points(real, c: float = 30.0, seed: Seed = None):
 
 def wgan_gp_points(real, fake, seed: Seed = None):
     """x_hat = real + alpha * (fake - real), alpha ~ U(0, 1) per sample (uniform, not normal)."""
-    real = ops.convert_to_tensor(real, "float32")
-    fake = ops.convert_to_tensor(fake, "float32")
+    real = ops.convert_to_tensor(real, keras.config.floatx())
+    fake = ops.convert_to_tensor(fake, keras.config.floatx())
     return real + _per_sample_uniform(real, seed) * (fake - real)
 
 

@@ -42,23 +42,26 @@ from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.data.datasets import DataError, class_table, make_dataset, num_classes
 from lsgan_tf.distribute import make_strategy, worker_is_chief
 from lsgan_tf.gan import GAN, ConditionalGAN
+from lsgan_tf.optimizers import FusedAdam
 from lsgan_tf.run_lock import run_directory_lock
 
 __all__ = ["ConfigError", "TrainConfig", "TrainingDiverged", "build_gan", "make_optimizer", "train"]
 
 
 def make_optimizer(name: str, lr: float, settings) -> keras.optimizers.Optimizer:
-    """Adam(lr, beta_1, beta_2, epsilon) of `settings` (a resolved TrainConfig or a Preset), or RMSProp(lr)."""
+    """Adam(lr, beta_1, beta_2, epsilon) of `settings` (a resolved TrainConfig or a Preset; one
+    kernel per variable, lsgan_tf/optimizers.py), or RMSProp(lr)."""
     if name == "rmsprop":
         return keras.optimizers.RMSprop(learning_rate=lr)
-    return keras.optimizers.Adam(
+    return FusedAdam(
         learning_rate=lr, beta_1=settings.beta_1, beta_2=settings.beta_2, epsilon=settings.epsilon
     )
 
 
 def resolve_jit_compile(choice: str) -> bool:
-    """--jit_compile=auto: plain graph mode on CPU (XLA measured slower there for these nets),
-    XLA when a GPU is visible."""
+    """--jit_compile=auto: plain graph mode on CPU, where XLA measured slower for every
+    architecture (bench/train_step_ab.py --compare=xla: 1.2x digits to 12x dcgan64), XLA when a
+    GPU is visible."""
     if choice == "auto":
         return bool(tf.config.list_logical_devices("GPU"))
     return choice == "true"
@@ -73,6 +76,12 @@ def learning_rates(config: TrainConfig) -> tuple:
 def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
     """The compiled GAN of a resolved config (weights initialised from config.seed);
     `num_classes` sizes a conditional generator's label map."""
+    # Grappler's remapper fuses a bias add with the LeakyReLU after it although LeakyReluGrad
+    # still reads the pre-activation; on D's bias + LeakyReLU convs (digits, hwdb) its graph
+    # mutation then fails, now and then, printing "E0000 ... remapper failed" and dropping the
+    # pass. Turned off, the math is the same and the terminal stays quiet; an in-process A/B of
+    # the digits iteration measured no speed difference (on/off 1.02 in 12 alternating blocks).
+    tf.config.optimizer.set_experimental_options({"remapping": False})
     keras.utils.set_random_seed(config.seed)
     options = {**dict(config.preset.arch_options), **config.arch_options()}
     if config.conditional and num_classes is not None:
@@ -193,11 +202,6 @@ def train(
     TrainingDiverged (after keeping the last good checkpoint) when a loss turns NaN/Inf.
     """
     config = config.resolve()
-    # Grappler's remapper fuses a bias add with the LeakyReLU after it although LeakyReluGrad
-    # still reads the pre-activation; on D's bias + LeakyReLU convs (digits, hwdb) its graph
-    # mutation then fails, now and then, printing "E0000 ... remapper failed" and dropping the
-    # pass. Turned off, the math is the same and the terminal stays quiet.
-    tf.config.optimizer.set_experimental_options({"remapping": False})
     strategy = make_strategy(config.strategy)
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ConfigError(

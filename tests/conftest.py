@@ -4,6 +4,7 @@ is a package), so `tests.fixtures` imports."""
 
 import os
 
+import keras
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -28,3 +29,14 @@ def subprocess_env(**extra):
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     env.update(extra)
     return env
+
+
+@pytest.fixture
+def float64():
+    """Builds every Keras layer, variable and random draw in float64 for one test."""
+    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")  # a policy set by an earlier test would win over floatx
+    yield
+    keras.config.set_dtype_policy(previous_policy)
+    keras.config.set_floatx(previous_floatx)

@@ -62,17 +62,6 @@ class Case:
         return self.config.dataset == "mixture"
 
 
-@pytest.fixture
-def float64():
-    """Builds every Keras layer, variable and random draw in float64 for one test."""
-    previous_floatx, previous_policy = keras.config.floatx(), keras.config.dtype_policy()
-    keras.config.set_floatx("float64")
-    keras.config.set_dtype_policy("float64")  # a policy set by an earlier test would win over floatx
-    yield
-    keras.config.set_dtype_policy(previous_policy)
-    keras.config.set_floatx(previous_floatx)
-
-
 def float32_hyperparameters(optimizer) -> None:
     """Rounds lr, betas and epsilon to the float32 numbers Keras' update computes with."""
     for name in ("beta_1", "beta_2", "epsilon"):

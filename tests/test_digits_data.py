@@ -120,6 +120,21 @@ def test_pipeline_is_deterministic_shuffles_and_drops_remainder():
     np.testing.assert_allclose(scaled[:, 0, 0, 0], batches[0][1] * 2 / 255 - 1, atol=1e-6)
 
 
+def test_scaling_once_gives_the_batches_of_per_element_scaling():
+    """from_arrays scales the array once (issue #17): the batches, order and values, are those
+    of scaling each element in the pipeline, so runs resume onto the same data as before."""
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (300, 5, 5), dtype=np.uint8), rng.integers(0, 10, 300)
+    per_element = pipeline.finalize(
+        tf.data.Dataset.from_tensor_slices((images[..., None], labels.astype(np.int32))).map(
+            lambda x, y: (pipeline.scale_pixels(x, (0.0, 1.0)), y)),
+        32, shuffle_buffer=300, seed=7)
+    once = pipeline.from_arrays(images, labels, batch_size=32, pixel_range=(0.0, 1.0), seed=7)
+    for (x1, y1), (x2, y2) in zip(per_element.take(12), once.take(12)):  # past one epoch: the reshuffle too
+        np.testing.assert_array_equal(x1.numpy(), x2.numpy())
+        np.testing.assert_array_equal(y1.numpy(), y2.numpy())
+
+
 def test_pipeline_shards_by_input_context():
     images = np.arange(40, dtype=np.uint8)[:, None, None]
     context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=1, num_replicas_in_sync=4)

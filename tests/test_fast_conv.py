@@ -1,11 +1,14 @@
 """FastConv2DTranspose / FastConv2D equal Keras' layers: outputs, gradients (first and second
 order), serialisation; every `transposed_conv` method equals tf.nn.conv2d_transpose."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from lsgan_tf.architectures import fast_conv
 from lsgan_tf.architectures.fast_conv import FastConv2D, FastConv2DTranspose, fastest_method, transposed_conv
 from lsgan_tf.penalties import dragan_penalty
 
@@ -37,11 +40,34 @@ def test_every_method_equals_conv2d_transpose(method, size, c_in, c_out, kernel,
         np.testing.assert_allclose(flipped.numpy(), expected.numpy(), rtol=1e-4, atol=1e-5)
 
 
-def test_method_choice_follows_the_measured_rule():
-    assert fastest_method((64, 7, 7, 256), (3, 3, 128, 256), (1, 1), (7, 7)) == "flipped_conv"
-    assert fastest_method((64, 4, 4, 512), (5, 5, 256, 512), (2, 2), (8, 8)) == "phases"
-    assert fastest_method((64, 14, 14, 20), (5, 5, 1, 20), (2, 2), (28, 28)) == "native"  # 1 channel out
-    assert fastest_method((64, 32, 32, 128), (3, 3, 64, 128), (2, 2), (64, 64)) == "native"  # a large map
+def test_method_choice_is_measured_once_per_machine_and_kept(tmp_path, monkeypatch):
+    """The fastest applicable method wins, is stored in the cache file, and is read back
+    (not measured again) by later calls; a stored choice is never replaced."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    timed = []
+    speeds = {"phases": 2.0, "native": 3.0, "flipped_conv": 1.0}
+    monkeypatch.setattr(fast_conv, "_median_seconds",
+                        lambda methods, *shape: timed.extend(methods) or {m: speeds[m] for m in methods})
+    stride_two = ((64, 4, 4, 512), (5, 5, 256, 512), (2, 2), (8, 8))
+    stride_one = ((64, 7, 7, 256), (3, 3, 128, 256), (1, 1), (7, 7))
+    assert fastest_method(*stride_two) == "phases" and sorted(timed) == ["native", "phases"]
+    assert fastest_method(*stride_one) == "flipped_conv" and len(timed) == 5  # flipped conv applies here
+    speeds.update(phases=9.0)
+    assert fastest_method(*stride_two) == "phases" and len(timed) == 5  # read back, not measured
+    path = tmp_path / "lsgan_tf" / fast_conv.METHODS_FILE
+    stored = json.loads(path.read_text())
+    assert sorted(stored.values()) == ["flipped_conv", "phases"] and all(tf.__version__ in key for key in stored)
+    path.write_text("{not json")
+    assert fastest_method(*stride_two) == "native" and len(timed) == 7  # unreadable: measured again
+
+
+def test_measured_choice_is_a_real_timing(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert fastest_method((1, 4, 4, 8), (3, 3, 4, 8), (2, 2), (8, 8)) in ("phases", "native")
+    assert len(json.loads((tmp_path / "lsgan_tf" / fast_conv.METHODS_FILE).read_text())) == 1
+
+
+def test_unknown_methods_are_refused():
     with pytest.raises(ValueError, match="flipped_conv needs stride 1"):
         transposed_conv(tf.zeros((1, 4, 4, 2)), tf.zeros((3, 3, 2, 2)), (2, 2), (8, 8), method="flipped_conv")
     with pytest.raises(ValueError, match="expected one of"):

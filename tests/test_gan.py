@@ -188,3 +188,38 @@ def test_uniform_noise_option():
     assert z.min() >= -1 and z.max() <= 1 and abs(z.mean()) < 0.05 and z.std() < 0.7
     with pytest.raises(ValueError, match="uniform"):
         GAN(generator, discriminator, noise="cauchy")
+
+
+def five_steps(joint, loss, conditional):
+    """All weights (BN moving averages included) after 5 iterations of the digits or the
+    conditional hwdb net, D scoring real and fake in one call (`joint`) or in two."""
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, size=(BATCH * 5, 28, 28, 1)).astype(np.float32)
+    if conditional:
+        generator, discriminator = architectures.build("hwdb", num_classes=12, z_dim=16, label_dim=8)
+        model = ConditionalGAN(generator, discriminator, seed=0)
+        labels = rng.integers(0, 12, BATCH * 5).astype(np.int32)
+        data = tf.data.Dataset.from_tensor_slices((images.astype(keras.config.floatx()), labels))
+    else:
+        generator, discriminator = architectures.build("digits", z_dim=16)
+        model = GAN(generator, discriminator, seed=0)
+        data = tf.data.Dataset.from_tensor_slices(images.astype(keras.config.floatx()))
+    model.compile(adam(), adam(), loss=loss, joint_discriminator_batches=joint)
+    model.fit(data.batch(BATCH), epochs=1, verbose=0, shuffle=False)
+    return [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+
+
+@pytest.mark.parametrize("loss,conditional", [(loss, False) for loss in LOSS_FAMILIES] + [("lsgan", True)])
+def test_joint_discriminator_call_equals_two_calls(loss, conditional, float64):
+    """D on [real; fake] in one call, BN statistics per half: the weights of the two-call
+    iteration after 5 steps, for every loss family and for the conditional net. In float64,
+    as tests/test_authors_iteration.py explains: in float32 Adam's first steps (~ lr * sign(g))
+    turn rounding differences of near-zero gradients into lr-sized ones, in any two correct
+    implementations; tests/test_batch_norm.py checks the float32 kernel path against Keras."""
+    joint, separate = five_steps(True, loss, conditional), five_steps(False, loss, conditional)
+    assert len(joint) == len(separate) > 10 and joint[0].dtype == np.float64
+    worst = max(float(np.abs(a - b).max()) for a, b in zip(joint, separate))
+    assert worst <= 1e-6, worst
+    moving = [a for a, b in zip(joint, separate) if not np.array_equal(a, b)]
+    assert moving, "nothing differs by rounding: the two paths were the same code"

@@ -263,13 +263,14 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import numpy as np, keras
 from lsgan_tf import architectures
 from lsgan_tf.gan import GAN
+from lsgan_tf.optimizers import FusedAdam
 
 def one_step(strategy, loss):
     with strategy.scope():
         keras.utils.set_random_seed(0)
         g, d = architectures.build("digits", variant="BN_GD", z_dim=16)
         model = GAN(g, d, seed=3)
-        model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5), loss=loss)
+        model.compile(FusedAdam(2e-4, beta_1=0.5), FusedAdam(2e-4, beta_1=0.5), loss=loss)
     x = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     model.fit(tf.data.Dataset.from_tensors(x), epochs=1, verbose=0, shuffle=False)
     return [w.numpy() for w in model.generator.weights + model.discriminator.weights], strategy.num_replicas_in_sync

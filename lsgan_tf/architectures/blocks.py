@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 import keras
 from keras import layers, ops
 
+from lsgan_tf.architectures.batch_norm import BatchNorm
 from lsgan_tf.architectures.fast_conv import FastConv2D, FastConv2DTranspose
 
 LEAKY_RELU_SLOPE = 0.2
@@ -36,9 +37,9 @@ def synchronized_batch_norm(enabled: bool = True) -> Iterator[None]:
         _SYNCHRONIZED.reset(token)
 
 
-def batch_norm(name: Optional[str] = None) -> layers.BatchNormalization:
-    """Batch normalisation with the authors' decay (0.9) and epsilon (1e-5)."""
-    return layers.BatchNormalization(
+def batch_norm(name: Optional[str] = None) -> BatchNorm:
+    """Batch normalisation with the authors' decay (0.9) and epsilon (1e-5) (batch_norm.py)."""
+    return BatchNorm(
         momentum=BN_MOMENTUM, epsilon=BN_EPSILON, synchronized=_SYNCHRONIZED.get(), name=name
     )
 

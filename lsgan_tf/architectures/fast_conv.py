@@ -1,33 +1,44 @@
-"""Conv2D and Conv2DTranspose layers that route around TensorFlow's slow CPU kernel.
+"""Conv2D and Conv2DTranspose layers that route around slow CPU kernels.
 
 Both layers compute exactly what Keras' layers compute (same weights, config and gradients).
 What differs is how a transposed convolution is evaluated: TensorFlow runs it (the forward
 pass of Conv2DTranspose, and the input gradient of Conv2D) with `Conv2DBackpropInput`, whose
-CPU kernel was measured 1.3-4x slower than its forward `Conv2D` on the papers' middle and
-deep layers (bench/transposed_conv.py, docs/PERFORMANCE.md). `transposed_conv` evaluates it
-instead, per shape, as
+CPU kernel measured 1.3-4x slower than its forward `Conv2D` on the papers' middle and deep
+layers on some machines and as fast or faster on others (bench/transposed_conv.py,
+docs/PERFORMANCE.md). `transposed_conv` evaluates it by one of
 
 - "phases": one stride-1 VALID `Conv2D` per stride phase of the output (the output rows
   s*m + r of phase r receive only the kernel taps t with (t - pad) % s == r), interleaved
-  into the output by a reshape. No FLOP is spent on the zeros of a dilated input, and
-  TensorFlow's forward conv kernel is the fast one. Used where the output has >= 64
-  channels and at most 32x32 positions, where it measured fastest;
+  into the output by a reshape. No FLOP is spent on the zeros of a dilated input;
 - "flipped_conv": at stride 1 with an odd kernel, a SAME `Conv2D` with the kernel flipped;
-- "native": TensorFlow's own kernel everywhere else (few output channels or large maps,
-  where it measured fastest) and whenever a GPU is visible (cuDNN).
+- "native": TensorFlow's own kernel (always with a GPU: cuDNN).
+
+On a CPU the method of each shape is measured: the first time a shape is met on a machine,
+every applicable method runs a few times at batch 64 and the fastest is kept in
+<cache>/transposed_conv_methods.json (lsgan_tf/cache.py), keyed by the CPU and the TensorFlow
+version, so that every later process (a resumed run included) takes the same one.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+import json
+import os
+import platform
+import statistics
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import keras
 import tensorflow as tf
 from keras import layers
 
+from lsgan_tf.atomic import write_json
+from lsgan_tf.cache import cache_directory
+
 METHODS = ("phases", "flipped_conv", "native")
-PHASES_MIN_CHANNELS = 64
-PHASES_MAX_POSITIONS = 32 * 32
+METHODS_FILE = "transposed_conv_methods.json"
+TIMING_BATCH = 64
+TIMING_CALLS = 5
 
 
 def _kernel_taps(kernel: int, stride: int, size: int, output_size: int) -> Tuple[List[Tuple[int, int]], int]:
@@ -89,17 +100,67 @@ def flipped_conv_applies(x_shape: Sequence[int], kernel_shape: Sequence[int], st
     return tuple(strides) == (1, 1) and bool(k_h % 2 and k_w % 2) and tuple(output_size) == tuple(x_shape[1:3])
 
 
+def _machine() -> str:
+    """The CPU model and TensorFlow version: what a measured choice is valid for."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), model)
+    except OSError:
+        pass
+    return f"{model} | {os.cpu_count()} cpus | tensorflow {tf.__version__}"
+
+
+def _read_choices(path: str) -> Dict[str, str]:
+    try:
+        with open(path) as handle:
+            choices = json.load(handle)
+        return choices if isinstance(choices, dict) else {}
+    except (OSError, ValueError):  # absent, or unreadable: measure again
+        return {}
+
+
+def _median_seconds(methods: Sequence[str], x_shape, kernel_shape, strides, output_size) -> Dict[str, float]:
+    """Median seconds of one call of `transposed_conv` by each method at batch TIMING_BATCH,
+    the methods' calls taken in turn (so that a slow spell of the machine hits all alike)."""
+    with tf.init_scope():  # measured eagerly, also when asked while a graph is traced
+        x = tf.random.normal((TIMING_BATCH,) + tuple(x_shape[1:]))
+        kernel = tf.random.normal(tuple(kernel_shape))
+        calls = {method: tf.function(lambda method=method: transposed_conv(x, kernel, strides, output_size, method))
+                 for method in methods}
+        times: Dict[str, List[float]] = {method: [] for method in methods}
+        for round_index in range(TIMING_CALLS + 1):
+            for method, call in calls.items():
+                started = time.perf_counter()
+                call().numpy()
+                if round_index:  # the first round traces and warms up
+                    times[method].append(time.perf_counter() - started)
+    return {method: statistics.median(values) for method, values in times.items()}
+
+
 def fastest_method(x_shape: Sequence[int], kernel_shape: Sequence[int], strides: Sequence[int],
                    output_size: Sequence[int]) -> str:
-    """The method `transposed_conv` uses for a shape (module doc; measured on CPU)."""
-    c_out = kernel_shape[2]
+    """The method `transposed_conv` uses for a shape: "native" with a GPU; on a CPU the
+    fastest applicable method measured on this machine (module doc)."""
     if tf.config.list_logical_devices("GPU"):
         return "native"
-    if flipped_conv_applies(x_shape, kernel_shape, strides, output_size):
-        return "flipped_conv"
-    if c_out >= PHASES_MIN_CHANNELS and output_size[0] * output_size[1] <= PHASES_MAX_POSITIONS:
-        return "phases"
-    return "native"
+    strides, output_size = tuple(int(s) for s in strides), tuple(int(s) for s in output_size)
+    key = f"{_machine()} | x {tuple(x_shape[1:])} kernel {tuple(kernel_shape)} strides {strides} out {output_size}"
+    path = os.path.join(cache_directory(), METHODS_FILE)
+    choice = _read_choices(path).get(key)
+    if choice in METHODS:
+        return choice
+    candidates = ["phases", "native"] + (["flipped_conv"] if flipped_conv_applies(x_shape, kernel_shape, strides, output_size) else [])
+    seconds = _median_seconds(candidates, x_shape, kernel_shape, strides, output_size)
+    choice = min(candidates, key=seconds.get)
+    choices = _read_choices(path)  # another process may have stored one meanwhile: the first stays
+    choice = choices.setdefault(key, choice)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_json(path, choices, indent=1)
+    except OSError:  # a read-only cache: measured again by the next process
+        pass
+    return choice
 
 
 def transposed_conv(x, kernel, strides: Sequence[int], output_size: Sequence[int], method: Optional[str] = None):

@@ -19,6 +19,7 @@ from absl import flags, logging
 
 from lsgan_tf import quiet
 from lsgan_tf.atomic import write_json
+from lsgan_tf.cache import cache_directory
 from lsgan_tf.cli import program, run_app
 
 FLAGS = flags.FLAGS
@@ -32,7 +33,7 @@ flags.DEFINE_string("inception_weights", None, "Local Inception-v3 for FID/KID/I
 flags.DEFINE_string("reference_stats", None, "An .npz of the real data's Inception mean and covariance (mu, sigma): "
                     "used when it exists, else computed from the data and saved there. KID needs the real "
                     "features themselves and is left out when they come from this file.")
-flags.DEFINE_string("cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "lsgan_tf"),
+flags.DEFINE_string("cache_dir", cache_directory(),
                     "Where the digit and character classifiers are cached.")
 flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json).")
 flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples.")

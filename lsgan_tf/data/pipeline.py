@@ -69,19 +69,19 @@ def from_arrays(
     repeat: bool = True,
     input_context: Optional[tf.distribute.InputContext] = None,
 ) -> tf.data.Dataset:
-    """An in-memory uint8 image array (N, H, W[, C]) as batches, fully shuffled every epoch."""
+    """An in-memory uint8 image array (N, H, W[, C]) as batches, fully shuffled every epoch.
+
+    The pixels are scaled once, as one array (4 bytes a pixel in memory: 31 MB for the 10,000
+    rendered digits), not per element while training: a per-element map kept two tf.data
+    threads waking for every image, and on 2 cores that cost the digits iteration about 30%
+    (docs/PERFORMANCE.md, issue #17). Same values and order as scaling each element.
+    """
     images = np.asarray(images)
     if images.ndim == 3:
         images = images[..., None]
-    if labels is None:
-        dataset = tf.data.Dataset.from_tensor_slices(images)
-        dataset = dataset.map(lambda x: scale_pixels(x, pixel_range), num_parallel_calls=tf.data.AUTOTUNE)
-    else:
-        labels = np.asarray(labels, dtype=np.int32)
-        dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-        dataset = dataset.map(
-            lambda x, y: (scale_pixels(x, pixel_range), y), num_parallel_calls=tf.data.AUTOTUNE
-        )
+    scaled = scale_pixels(tf.constant(images), pixel_range)
+    elements = scaled if labels is None else (scaled, tf.constant(np.asarray(labels, dtype=np.int32)))
     return finalize(
-        dataset, batch_size, shuffle_buffer=len(images), seed=seed, repeat=repeat, input_context=input_context
+        tf.data.Dataset.from_tensor_slices(elements), batch_size, shuffle_buffer=len(images), seed=seed,
+        repeat=repeat, input_context=input_context,
     )
