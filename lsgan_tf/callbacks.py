@@ -89,11 +89,12 @@ def sample_grid(model, pixel_range, count: int = 64, columns: int = 8, seed: int
     grid = make_grid(images, columns=columns)
     if table is None or not isinstance(model, ConditionalGAN):
         return grid
-    captions = [table.characters[i] for i in column_classes(model.num_classes, columns, table)]
+    classes = inputs[1][:columns]  # the class of each column
+    captions = [table.characters[i] for i in classes]
     try:
         font = hwdb_render.find_fonts()[0]
     except hwdb_render.FontError:  # no CJK font here: the GB codes instead
-        font, captions = None, [table.codes[i].hex().upper() for i in column_classes(model.num_classes, columns, table)]
+        font, captions = None, [table.codes[i].hex().upper() for i in classes]
     return add_captions(grid, captions, images.shape[2], font_path=font)
 
 

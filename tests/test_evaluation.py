@@ -103,6 +103,14 @@ def test_inception_savedmodel_gives_fid_is_and_a_recorded_extractor_and_reuses_r
     second = json.loads((run / "evaluation.json").read_text())
     assert second["fid"] == pytest.approx(first["fid"], rel=1e-9) and second["reference"]["source"] == str(stats)
     assert second["reference"]["num_samples"] == "20" and "kid" not in second
+    # Statistics of another extractor are refused, naming the file, not silently mixed in.
+    from lsgan_tf.evaluation import metrics
+
+    mean, cov = metrics.load_statistics(str(stats))[:2]
+    metrics.save_statistics(str(stats), mean, cov, num_samples=20, extractor_sha256="0" * 64, data_dir="elsewhere")
+    refused = run_evaluate(*flags)
+    assert refused.returncode == 2 and "another extractor" in refused.stderr and str(stats) in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_evaluate_mixture_and_digit_runs(tmp_path):
