@@ -14,6 +14,7 @@ from PIL import Image
 
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import hwdb, hwdb_render
+from lsgan_tf.evaluation import characters
 from lsgan_tf.evaluation.characters import cached_character_classifier, class_accuracy, to_classifier_range
 from tests.conftest import ROOT, subprocess_env
 
@@ -82,7 +83,8 @@ def test_bad_flags_and_a_font_without_hanzi_are_clear_errors(tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "x").exists()
 
 
-def test_class_accuracy_is_the_classifiers_on_real_samples_and_chance_when_labels_are_ignored(rendered, tmp_path):
+def test_class_accuracy_is_the_classifiers_on_real_samples_and_chance_when_labels_are_ignored(rendered, tmp_path,
+                                                                                              monkeypatch):
     config = TrainConfig(dataset="hwdb", data_dir=str(rendered), conditional=True).resolve()
     table = hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(str(rendered))))
     classifier, info = cached_character_classifier(config, table, str(tmp_path / "cache"), log=lambda line: None)
@@ -101,8 +103,10 @@ def test_class_accuracy_is_the_classifiers_on_real_samples_and_chance_when_label
     ignored_accuracy = class_accuracy(classifier, to_classifier_range(ignoring, config.pixel_range), labels)
     assert real_accuracy >= 0.8 and abs(real_accuracy - info["heldout_accuracy"]) <= 0.2
     assert abs(ignored_accuracy - 1.0 / CLASSES) <= 0.1
-    # Cached: the second call loads the same network instead of training another.
-    again, _ = cached_character_classifier(config, table, str(tmp_path / "cache"), log=pytest.fail)
+    # Cached: the second call loads the same network and its held-out score, reading no data.
+    monkeypatch.setattr(characters, "real_characters", lambda *args, **kwargs: pytest.fail("read the data again"))
+    again, again_info = cached_character_classifier(config, table, str(tmp_path / "cache"), log=pytest.fail)
+    assert again_info == info
     np.testing.assert_array_equal(again.get_layer("logits").get_weights()[0], classifier.get_layer("logits").get_weights()[0])
 
 

@@ -10,6 +10,7 @@ the classifier's accuracy on held-out real characters is its ceiling.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 from typing import Dict, Optional, Sequence, Tuple
@@ -17,7 +18,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import keras
 import numpy as np
 
-from lsgan_tf.atomic import atomic_path
+from lsgan_tf.atomic import atomic_path, write_json
 from lsgan_tf.data import hwdb
 from lsgan_tf.data.datasets import make_dataset
 from lsgan_tf.pixels import to_uint8_scale
@@ -73,9 +74,14 @@ def cached_character_classifier(config, table: hwdb.ClassTable, cache_dir: str, 
     """(classifier, {"heldout_accuracy", "train_samples", "test_samples", "file"}) for a run's data:
     trained once on TRAIN_PER_CLASS real characters per class held, scored on the next ones
     read (from other files first: the reader takes files whole), and cached in `cache_dir`
-    under a key of the data's location and class table."""
+    under a key of the data's location and class table, with its held-out score beside it
+    (a cached classifier reads no data)."""
     key = _cache_key(config, table)
     path = os.path.join(cache_dir, f"character_classifier_{key}.keras")
+    info_path = os.path.join(cache_dir, f"character_classifier_{key}.json")
+    if os.path.exists(path) and os.path.exists(info_path):
+        with open(info_path) as handle:
+            return keras.models.load_model(path), {**json.load(handle), "file": path}
     held = len(table.present())
     train_count, test_count = TRAIN_PER_CLASS * held, min(MAX_TEST, TEST_PER_CLASS * held)
     images, labels = real_characters(config, train_count + test_count, seed=12345)
@@ -94,9 +100,10 @@ def cached_character_classifier(config, table: hwdb.ClassTable, cache_dir: str, 
         os.makedirs(cache_dir, exist_ok=True)
         with atomic_path(path, ".keras") as temporary:
             model.save(temporary)
-    heldout = class_accuracy(model, x_test, y_test)
-    return model, {"heldout_accuracy": heldout, "train_samples": int(len(x_train)), "test_samples": int(len(x_test)),
-                   "file": path}
+    info = {"heldout_accuracy": class_accuracy(model, x_test, y_test), "train_samples": int(len(x_train)),
+            "test_samples": int(len(x_test))}
+    write_json(info_path, info)
+    return model, {**info, "file": path}
 
 
 def class_accuracy(classifier: keras.Model, images: np.ndarray, labels: Sequence[int]) -> float:
