@@ -11,7 +11,7 @@ import pytest
 from lsgan_tf import runs
 from lsgan_tf.data import hwdb, records
 from tests.conftest import ROOT, subprocess_env
-from tests.fixtures import LEVEL1, LEVEL2, SYMBOL, character_bitmap, write_gnt
+from tests.fixtures import LEVEL1, LEVEL2, SYMBOL, character_bitmap, gnt_record, write_gnt
 
 
 @pytest.fixture()
@@ -67,6 +67,20 @@ def test_class_table_is_the_level1_set_in_code_order_whatever_the_files_hold(gnt
     assert hwdb.ClassTable.from_tsv(tsv) == table
     named = hwdb.ClassTable.from_characters(table.characters)
     assert named.codes == table.codes and named.present() == list(range(3755))  # not counted: all present
+
+
+def test_header_scan_reads_each_file_once_per_process_until_it_changes(gnt_dir, monkeypatch):
+    root, _, _ = gnt_dir
+    files = hwdb.find_gnt_files(str(root))
+    parsed = []
+    original = hwdb.iter_gnt
+    monkeypatch.setattr(hwdb, "iter_gnt", lambda path, **kwargs: parsed.append(path) or original(path, **kwargs))
+    first = hwdb.count_classes(files)
+    assert hwdb.count_classes(files) == first and len(parsed) == 2  # the class table, then the reader's check
+    with open(files[1], "ab") as handle:  # a changed file (another size) is read again
+        handle.write(gnt_record(LEVEL1["国"], character_bitmap(9, 12, 12)))
+    again = hwdb.count_classes(files)
+    assert parsed[2:] == [files[1]] and again[LEVEL1["国"]] == first[LEVEL1["国"]] + 1
 
 
 def test_level1_range():

@@ -186,18 +186,37 @@ class ClassTable:
         return cls(codes, (UNCOUNTED,) * len(codes))
 
 
-def count_classes(files: Sequence[str], skip_corrupt: bool = False, errors: Optional[List[str]] = None) -> Dict[bytes, int]:
-    """Samples per tag code over all files (a header-only scan)."""
-    counts: Counter = Counter()
-    for path in files:
+_HEADER_SCANS: Dict[Tuple[str, int, int], Tuple[Counter, Optional[GntFormatError]]] = {}
+
+
+def _scan_headers(path: str) -> Tuple[Counter, Optional[GntFormatError]]:
+    """(samples per tag code, the first fault or None) of one file, from its record headers;
+    kept per process for the file's (path, size, modification time), so that the class table
+    and the reader's fault check of one start read a file's headers once."""
+    status = os.stat(path)
+    key = (os.path.abspath(path), status.st_size, status.st_mtime_ns)
+    if key not in _HEADER_SCANS:
+        counts: Counter = Counter()
         try:
             for record in iter_gnt(path, read_pixels=False):
                 counts[record.code] += 1
+            _HEADER_SCANS[key] = (counts, None)
         except GntFormatError as error:
-            if not skip_corrupt:
-                raise
-            if errors is not None:
-                errors.append(str(error))
+            _HEADER_SCANS[key] = (counts, error)
+    return _HEADER_SCANS[key]
+
+
+def count_classes(files: Sequence[str], skip_corrupt: bool = False, errors: Optional[List[str]] = None) -> Dict[bytes, int]:
+    """Samples per tag code over all files (a header-only scan; with `skip_corrupt`, a file's
+    records up to its first fault, which is appended to `errors`)."""
+    counts: Counter = Counter()
+    for path in files:
+        file_counts, error = _scan_headers(path)
+        if error is not None and not skip_corrupt:
+            raise error
+        counts.update(file_counts)
+        if error is not None and errors is not None:
+            errors.append(str(error))
     return dict(counts)
 
 
