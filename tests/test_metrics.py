@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from lsgan_tf.data.mixture import mixture_centers
 from lsgan_tf.evaluation import metrics
-from lsgan_tf.evaluation.modes import mode_statistics, unique_centers
+from lsgan_tf.evaluation.modes import mode_statistics, site_shares, unique_centers
 from tests import tfgan_oracle
 
 
@@ -144,3 +144,27 @@ def test_median_distance_of_the_data_is_its_rayleigh_median():
     """Samples N(mode, std^2 I) lie a median std * sqrt(2 ln 2) from their mode."""
     stats = mode_statistics(around(range(8), 2000), CENTERS, STD)
     assert stats["median_distance"] == pytest.approx(STD * np.sqrt(2 * np.log(2)), rel=0.03)
+
+
+def greedy_sites_recounted(points, radius, most):
+    """The greedy site rule stated directly: every round recounts each remaining sample's
+    remaining neighbours from scratch and takes the disc of the largest count (first on ties)."""
+    distances = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+    remaining, shares = np.ones(len(points), bool), []
+    for _ in range(most):
+        counts = np.array([np.sum((distances[i] <= radius) & remaining) if remaining[i] else 0
+                           for i in range(len(points))])
+        remaining &= ~(distances[counts.argmax()] <= radius)
+        shares.append(1.0 - remaining.mean())
+        if not remaining.any():
+            break
+    return np.asarray(shares)
+
+
+@pytest.mark.parametrize("name", ["modes", "piles", "uniform", "grid_ties"])
+def test_site_shares_equal_the_greedy_rule_recounted_every_round(name):
+    points = {"modes": around(range(8), 60),
+              "piles": np.concatenate([pile([(0.3, 0.4), (-1.5, 0.2)], 150), around([1, 5], 40)]),
+              "uniform": np.random.default_rng(4).uniform(-2, 2, (500, 2)),
+              "grid_ties": np.stack(np.meshgrid(np.arange(12) * 0.05, np.arange(12) * 0.05), -1).reshape(-1, 2)}[name]
+    np.testing.assert_array_equal(site_shares(points, 0.1, 64), greedy_sites_recounted(points, 0.1, 64))
