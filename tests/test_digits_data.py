@@ -135,6 +135,23 @@ def test_scaling_once_gives_the_batches_of_per_element_scaling():
         np.testing.assert_array_equal(y1.numpy(), y2.numpy())
 
 
+def test_readers_batches_scaled_after_the_shuffle_equal_per_element_scaling():
+    """finalize(pixel_range=...) keeps uint8 in the shuffle buffer and scales each batch: the same
+    batches, order and values as scaling every element before the shuffle, with and without labels."""
+    rng = np.random.default_rng(1)
+    images, labels = rng.integers(0, 256, (300, 5, 5, 1), dtype=np.uint8), rng.integers(0, 10, 300).astype(np.int32)
+    for elements in ((images, labels), images):
+        source = tf.data.Dataset.from_tensor_slices(elements)
+        per_element = pipeline.finalize(
+            source.map(lambda x, *y: (pipeline.scale_pixels(x, (-1.0, 1.0)), *y) if y else pipeline.scale_pixels(x)),
+            32, shuffle_buffer=100, seed=3)
+        after_batch = pipeline.finalize(source, 32, shuffle_buffer=100, seed=3, pixel_range=(-1.0, 1.0))
+        assert after_batch.element_spec == per_element.element_spec
+        for first, second in zip(per_element.take(12), after_batch.take(12)):  # past one epoch
+            for a, b in zip(tf.nest.flatten(first), tf.nest.flatten(second)):
+                np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
 def test_pipeline_shards_by_input_context():
     images = np.arange(40, dtype=np.uint8)[:, None, None]
     context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=1, num_replicas_in_sync=4)

@@ -206,15 +206,9 @@ def make_dataset(
         if isinstance(error, DataError):
             raise
         raise DataError(str(error)) from None
-    low_high = preset.pixel_range
-    if conditional:
-        dataset = dataset.map(lambda image, label: (pipeline.scale_pixels(image, low_high), label),
-                              num_parallel_calls=tf.data.AUTOTUNE)
-    else:
-        dataset = dataset.map(lambda image: pipeline.scale_pixels(image, low_high), num_parallel_calls=tf.data.AUTOTUNE)
     return pipeline.finalize(
         dataset, batch_size, shuffle_buffer=min(size or SHUFFLE_BUFFER, SHUFFLE_BUFFER), seed=seed,
-        input_context=input_context,
+        input_context=input_context, pixel_range=preset.pixel_range,
     )
 
 

@@ -1,4 +1,4 @@
-"""The one pipeline shape every reader ends in: scale, shuffle, repeat, batch, prefetch."""
+"""The one pipeline shape every reader ends in: shuffle, repeat, batch, scale, prefetch."""
 
 from __future__ import annotations
 
@@ -38,9 +38,16 @@ def finalize(
     seed: Optional[int] = None,
     repeat: bool = True,
     input_context: Optional[tf.distribute.InputContext] = None,
+    pixel_range: Optional[PixelRange] = None,
 ) -> tf.data.Dataset:
-    """Shards for `input_context`, then shuffle, [repeat], batch (drop remainder),
+    """Shards for `input_context`, then shuffle, [repeat], batch (drop remainder), [scale],
     prefetch, with autotuning off (`without_autotune`).
+
+    With `pixel_range`, elements are uint8 images (or (image, label) pairs) and each batch is
+    scaled to that range after batching: the shuffle buffer holds 1 byte a pixel instead of 4
+    (a full 20,000-element buffer of 112x112x3 images: 0.75 GB instead of 3 GB), and the
+    scaling is one op per batch instead of one tf.data call per image. Same values and order
+    as scaling each element before the shuffle.
 
     `batch_size` is the global batch. With an input context (from
     `strategy.distribute_datasets_from_function`) each worker reads its own shard and
@@ -56,6 +63,9 @@ def finalize(
     if repeat:
         dataset = dataset.repeat()
     dataset = dataset.batch(batch_size, drop_remainder=True)
+    if pixel_range is not None:
+        dataset = dataset.map(lambda images, *labels: (scale_pixels(images, pixel_range), *labels)
+                              if labels else scale_pixels(images, pixel_range))
     return without_autotune(dataset.prefetch(tf.data.AUTOTUNE))
 
 
