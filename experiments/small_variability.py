@@ -24,6 +24,8 @@ import sys
 
 from absl import app, flags
 
+from lsgan_tf.config import define_flags
+
 FLAGS = flags.FLAGS
 flags.DEFINE_list("losses", ["nsgan", "lsgan"], "Loss families.")
 flags.DEFINE_integer("steps", 50001, "Training steps per run (the authors' code: 50,001).")
@@ -33,7 +35,10 @@ flags.DEFINE_list("seeds", ["0"], "Training seeds (weights, noise and data order
 flags.DEFINE_integer("stop_at_classes", None, "Stop a run at its first scored checkpoint covering at least this many "
                      "classes (default: train every run for --steps).", lower_bound=1, upper_bound=10)
 flags.DEFINE_bool("rendered", True, "Train on the rendered sets (--norendered: only the authors' files from --official).")
-flags.DEFINE_multi_string("arch_option", [], "NAME=VALUE architecture option for every run, as in train.py (e.g. d_fc_norm=false).")
+TRAIN_SETTINGS = ("arch_option", "reduction", "noise")  # train.py's flags, applied to every run
+define_flags(FLAGS, names=TRAIN_SETTINGS)
+for _name in TRAIN_SETTINGS:
+    flags.declare_key_flag(_name)
 flags.DEFINE_string("official", None, "The authors' extracted data/ folder (times.shift, times.shift.rotate).")
 flags.DEFINE_integer("num_samples", 2000, "Samples scored per evaluation.")
 flags.DEFINE_string("out", "experiments/results/small_variability", "Output folder.")
@@ -82,6 +87,7 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, seed: int, ev
                                    and history[-1]["classes_covered"] >= FLAGS.stop_at_classes):
             break
         train(TrainConfig(dataset=dataset, data_dir=data_dir, loss=loss, seed=seed, out_dir=run_dir,
+                          reduction=FLAGS.reduction, noise=FLAGS.noise,
                           steps=min(FLAGS.steps, (step // eval_every + 1) * eval_every),
                           sample_every=eval_every, checkpoint_every=eval_every,
                           keep_checkpoints=-(-FLAGS.steps // eval_every), arch_option=FLAGS.arch_option))
@@ -135,7 +141,7 @@ def main(argv) -> None:
                 name = f"{loss}_{label.replace(' ', '_').replace(chr(39), '')}" + (f"_seed{seed}" if seed else "")
                 history = _train_and_score(name, dataset, data_dir, loss, seed, eval_every)
                 rows.append({"loss": loss, "data": label, "seed": seed, "arch_option": FLAGS.arch_option,
-                             "history": history})
+                             "reduction": FLAGS.reduction, "noise": FLAGS.noise, "history": history})
     with open(os.path.join(FLAGS.out, "results.json"), "w") as handle:
         json.dump({"command": " ".join(sys.argv), "rows": rows}, handle, indent=2)
     curves_png({title: {f"{row['loss']}, {row['data']}, seed {row['seed']}": (

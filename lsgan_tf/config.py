@@ -211,12 +211,13 @@ class TrainConfig:
         return presets.for_loss(presets.get(self.preset_name), self.loss)
 
 
-def define_flags(flag_values: flags.FlagValues) -> None:
-    """One absl flag per TrainConfig field, with the field's default, help and choices (their
-    one declaration, above); lsgan-train calls it."""
+def define_flags(flag_values: flags.FlagValues, names: Optional[Sequence[str]] = None) -> None:
+    """One absl flag per TrainConfig field (only `names`, when given), with the field's default,
+    help and choices (their one declaration, above); lsgan-train calls it, and experiments that
+    pass training settings through."""
     for field in dataclasses.fields(TrainConfig):
         help_text, choices = field.metadata["help"], field.metadata["choices"]
-        if not field.metadata["flag"]:
+        if not field.metadata["flag"] or (names is not None and field.name not in names):
             continue
         if choices:
             flags.DEFINE_enum(field.name, field.default, list(choices), help_text, flag_values=flag_values)

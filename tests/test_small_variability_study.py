@@ -50,12 +50,15 @@ def test_scores_every_checkpoint_and_resumes(tmp_path):
 
 def test_stops_a_run_at_the_first_checkpoint_covering_enough_classes(tmp_path):
     _cache_untrained_classifier(tmp_path)
-    result = _study(tmp_path, 40, "--seeds=3", "--stop_at_classes=1")  # every checkpoint covers >= 1 class
+    # every checkpoint covers >= 1 class; the authors'-code settings reach the run
+    result = _study(tmp_path, 40, "--seeds=3", "--stop_at_classes=1", "--reduction=sum", "--noise=uniform")
     assert result.returncode == 0, result.stderr[-3000:]
     (row,) = json.loads((tmp_path / "results.json").read_text())["rows"]
     assert row["seed"] == 3 and [scores["step"] for scores in row["history"]] == [10]
     run = tmp_path / "runs" / "lsgan_rendered_shift_seed3"
-    assert json.loads((run / "config.json").read_text())["seed"] == 3
+    config = json.loads((run / "config.json").read_text())
+    assert (config["seed"], config["reduction"], config["noise"], config["arch_option"]) == (3, "sum", "uniform",
+                                                                                            ["d_fc_norm=false"])
     assert "trained 10 steps" in (run / "train.log").read_text()
 
 
