@@ -80,7 +80,10 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, seed: int, ev
 
     run_dir = os.path.join(FLAGS.out, "runs", name)
     scores_path = os.path.join(run_dir, "scores.json")
-    history = json.load(open(scores_path)) if os.path.exists(scores_path) else []
+    history = []
+    if os.path.exists(scores_path):
+        with open(scores_path) as handle:
+            history = json.load(handle)
     while True:
         step = history[-1]["step"] if history else 0
         if step >= FLAGS.steps or (FLAGS.stop_at_classes and history
