@@ -4,8 +4,11 @@ notice, "failed call to cuInit" on a machine without a GPU) are kept off stderr.
 
 `quiet_tensorflow_startup()` imports TensorFlow and initialises its devices with file descriptor 2
 pointed at a temporary file, then writes back every captured line that is not such start-up
-noise, so that a real error still reaches the user. `--verbose` on the command line, or
-LSGAN_TF_VERBOSE=1 in the environment, leaves stderr untouched.
+noise, so that a real error still reaches the user. It also sets TF_CPP_MIN_LOG_LEVEL=1 unless
+the user set it, so that TensorFlow's C++ INFO lines stay off the terminal while training too
+(tf.data's "Memory patch applied" and "Filling up shuffle buffer"); warnings and errors still
+print. `--verbose` on the command line, or LSGAN_TF_VERBOSE=1 in the environment, leaves stderr
+and the log level untouched.
 """
 
 from __future__ import annotations
@@ -43,10 +46,12 @@ def without_startup_noise(text: str) -> str:
 
 
 def quiet_tensorflow_startup(argv: Sequence[str] = ()) -> None:
-    """Imports TensorFlow and creates its devices with stderr captured, then writes back what
-    was not start-up noise. Does nothing when `wants_verbose(argv)`."""
+    """Imports TensorFlow (C++ INFO lines off unless TF_CPP_MIN_LOG_LEVEL is set) and creates its
+    devices with stderr captured, then writes back what was not start-up noise. Does nothing
+    when `wants_verbose(argv)`."""
     if wants_verbose(argv or sys.argv):
         return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # read by TensorFlow's C++ logging at import
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as captured:

@@ -3,6 +3,7 @@
 is a package), so `tests.fixtures` imports."""
 
 import os
+import re
 
 import keras
 import pytest
@@ -29,6 +30,15 @@ def subprocess_env(**extra):
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     env.update(extra)
     return env
+
+
+def user_env():
+    """A child environment with TensorFlow's own log level as a user has it (unset)."""
+    return {name: value for name, value in subprocess_env().items()
+            if name not in ("TF_CPP_MIN_LOG_LEVEL", "LSGAN_TF_VERBOSE")}
+
+
+TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} |absl::InitializeLog", re.MULTILINE)  # a TensorFlow C++ log line
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import hwdb, hwdb_render
 from lsgan_tf.evaluation import characters
 from lsgan_tf.evaluation.characters import cached_character_classifier, class_accuracy, to_classifier_range
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, TF_LOG_LINE, subprocess_env, user_env
 
 CLASSES, PER_CLASS, WRITERS = 10, 60, 4
 
@@ -115,8 +115,9 @@ def test_conditional_run_on_rendered_characters_trains_draws_captions_and_report
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=hwdb", "--conditional", f"--data_dir={rendered}",
          "--steps=2", "--batch_size=8", "--z_dim=8", "--sample_every=2", f"--out_dir={run}"],
-        capture_output=True, text=True, timeout=300, env=subprocess_env())
+        capture_output=True, text=True, timeout=300, env=user_env())
     assert result.returncode == 0, result.stderr[-3000:]
+    assert not TF_LOG_LINE.search(result.stderr), result.stderr[-3000:]  # tf.data's INFO lines included
     grid = np.asarray(Image.open(run / "samples" / "step_000002.png"))
     assert grid.shape[0] > 8 * 30 + 2 + 10  # 8 rows of 28 + padding, then the caption strip
     assert grid[8 * 30 + 2:].max() == 255  # the captions are drawn

@@ -3,7 +3,6 @@ TensorFlow C++ log line; bad flags stop before any work with a message naming th
 
 import json
 import os
-import re
 import subprocess
 import sys
 
@@ -11,10 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, subprocess_env
-
-
-TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} |absl::InitializeLog", re.MULTILINE)
+from tests.conftest import ROOT, TF_LOG_LINE, subprocess_env, user_env
 
 
 def run_train(*flags, timeout=300, env=None):
@@ -26,10 +22,7 @@ def run_train(*flags, timeout=300, env=None):
 
 def test_short_default_run_writes_checkpoint_grid_and_config(tmp_path):
     out = tmp_path / "run"
-    # TensorFlow's own log level as a user has it (the tests' environment raises it).
-    user_env = {name: value for name, value in subprocess_env().items()
-                if name not in ("TF_CPP_MIN_LOG_LEVEL", "LSGAN_TF_VERBOSE")}
-    result = run_train("--steps=6", "--sample_every=3", "--batch_size=16", f"--out_dir={out}", env=user_env)
+    result = run_train("--steps=6", "--sample_every=3", "--batch_size=16", f"--out_dir={out}", env=user_env())
     assert result.returncode == 0, result.stderr[-3000:]
     assert not TF_LOG_LINE.search(result.stderr), result.stderr[-3000:]
     assert "step 6/6" in result.stdout
