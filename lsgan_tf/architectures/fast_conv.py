@@ -21,6 +21,7 @@ version, so that every later process (a resumed run included) takes the same one
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -100,8 +101,9 @@ def flipped_conv_applies(x_shape: Sequence[int], kernel_shape: Sequence[int], st
     return tuple(strides) == (1, 1) and bool(k_h % 2 and k_w % 2) and tuple(output_size) == tuple(x_shape[1:3])
 
 
+@functools.lru_cache(maxsize=None)
 def _machine() -> str:
-    """The CPU model and TensorFlow version: what a measured choice is valid for."""
+    """The CPU model and TensorFlow version: what a measured choice is valid for (read once)."""
     model = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as handle:
