@@ -68,15 +68,12 @@ def _run(label: str, arch_option, z, real):
 def _frozen_comparison(label: str, z, real):
     """The exact network's kept checkpoints measured twice: as trained (FC BN on the fake
     batch) and with that BN frozen to its moving statistics."""
-    import tensorflow as tf
-
     from lsgan_tf.diagnostics import shared_change_gradients
-    from lsgan_tf import runs
-    from lsgan_tf.runs import restore_model
+    from lsgan_tf.runs import restore_model, run_checkpoints
 
     run_dir = os.path.join(FLAGS.out, "runs", label.replace(" ", "_").replace("'", ""))
     rows = []
-    for path in tf.train.get_checkpoint_state(os.path.join(run_dir, runs.CHECKPOINTS)).all_model_checkpoint_paths:
+    for path in run_checkpoints(run_dir):
         model, _, _ = restore_model(run_dir, path)
         step = int(model.g_optimizer.iterations.numpy())
         for frozen in ((), ("d_fc1_bn",)):

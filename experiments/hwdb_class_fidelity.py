@@ -29,7 +29,6 @@ def main(argv) -> int:
     from lsgan_tf import quiet
 
     quiet.quiet_tensorflow_startup()
-    import tensorflow as tf
 
     from lsgan_tf import runs
     from lsgan_tf.atomic import write_json
@@ -43,8 +42,7 @@ def main(argv) -> int:
     if table is None:
         print(f"{FLAGS.run_dir} is not a conditional HWDB run (no {hwdb.CLASSES_FILE}).", file=sys.stderr)
         return 2
-    state = tf.train.get_checkpoint_state(os.path.join(FLAGS.run_dir, runs.CHECKPOINTS))
-    scores = evaluate_checkpoints(FLAGS.run_dir, state.all_model_checkpoint_paths, num_samples=FLAGS.num_samples,
+    scores = evaluate_checkpoints(FLAGS.run_dir, runs.run_checkpoints(FLAGS.run_dir), num_samples=FLAGS.num_samples,
                                   cache_dir=FLAGS.cache_dir)
     os.makedirs(FLAGS.out, exist_ok=True)
     write_json(os.path.join(FLAGS.out, "results.json"), scores, indent=2)

@@ -63,23 +63,18 @@ def _sources():
     return sources
 
 
-def _checkpoint_step(path: str) -> int:
-    """The training step a checkpoint was saved at (`save_checkpoint` numbers them by step)."""
-    return int(path.rsplit("-", 1)[1])
-
-
 def _train_and_score(name: str, dataset: str, data_dir, loss: str, seed: int, eval_every: int):
     """Trains one run (or resumes it) segment by segment, scoring every new checkpoint with the
     digit classifier as soon as it exists; returns the scores of every checkpoint, in step order."""
-    import tensorflow as tf
-
     from lsgan_tf import runs
     from lsgan_tf.atomic import write_json
-    from lsgan_tf.evaluate_run import evaluate_checkpoints
+    from lsgan_tf.checkpoints import checkpoint_step
+    from lsgan_tf.evaluate_run import CheckpointEvaluator
     from lsgan_tf.training import TrainConfig, train
 
     run_dir = os.path.join(FLAGS.out, "runs", name)
     scores_path = os.path.join(run_dir, "scores.json")
+    evaluator = CheckpointEvaluator(run_dir, num_samples=FLAGS.num_samples, cache_dir=os.path.join(FLAGS.out, "cache"))
     history = []
     if os.path.exists(scores_path):
         with open(scores_path) as handle:
@@ -94,12 +89,10 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, seed: int, ev
                           steps=min(FLAGS.steps, (step // eval_every + 1) * eval_every),
                           sample_every=eval_every, checkpoint_every=eval_every,
                           keep_checkpoints=-(-FLAGS.steps // eval_every), arch_option=FLAGS.arch_option))
-        state = tf.train.get_checkpoint_state(os.path.join(run_dir, runs.CHECKPOINTS))
-        unscored = [path for path in state.all_model_checkpoint_paths if _checkpoint_step(path) > step]
+        unscored = [path for path in runs.run_checkpoints(run_dir) if checkpoint_step(path) > step]
         if not unscored:
             raise RuntimeError(f"{run_dir}: training past step {step} wrote no checkpoint to score.")
-        for checkpoint in evaluate_checkpoints(run_dir, unscored, num_samples=FLAGS.num_samples,
-                                               cache_dir=os.path.join(FLAGS.out, "cache")):
+        for checkpoint in map(evaluator, unscored):
             history.append({"step": checkpoint["step"], **{key: checkpoint[key] for key in SCORES}})
             print(name, history[-1], flush=True)
         write_json(scores_path, history)

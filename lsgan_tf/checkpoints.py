@@ -51,10 +51,15 @@ def save_checkpoint(manager: tf.train.CheckpointManager, step: int) -> str:
         ) from None
 
 
-def _checkpoint_paths(directory: str) -> List[str]:
+def listed_checkpoints(directory: str) -> List[str]:
     """The directory's checkpoints, oldest first (its `checkpoint` state file)."""
     state = tf.train.get_checkpoint_state(directory)
     return list(state.all_model_checkpoint_paths) if state else []
+
+
+def checkpoint_step(path: str) -> int:
+    """The training step checkpoint `path` was saved at (`save_checkpoint` numbers them by step)."""
+    return int(path.rsplit("-", 1)[1])
 
 
 def _move_aside(path: str) -> str:
@@ -71,7 +76,7 @@ def restore_newest_readable(checkpoint: tf.train.Checkpoint, directory: str,
     """Restores the newest checkpoint in `directory` that can be read and returns its path
     (None when there is none). Unreadable ones are moved aside, newest first, and the
     directory's checkpoint list is rewritten without them."""
-    paths = _checkpoint_paths(directory)
+    paths = listed_checkpoints(directory)
     for index in range(len(paths) - 1, -1, -1):
         path = paths[index]
         try:

@@ -106,19 +106,34 @@ def _file_extractor(name: str, path: str) -> Dict:
     return {"name": name, "file": os.path.abspath(path), "sha256": file_sha256(path)}
 
 
+class CheckpointEvaluator:
+    """Scores checkpoints of one run as `evaluate_run` does. The scoring network, the real data
+    and its features are computed at the first call and kept for every later one, so a study can
+    score each checkpoint as soon as training writes it at the cost of its samples alone."""
+
+    def __init__(self, run_dir: str, num_samples: int = 5000, inception_weights: Optional[str] = None,
+                 cache_dir: str = "", seed: int = 0, reference_stats: Optional[str] = None):
+        self.run_dir, self.num_samples, self.seed = run_dir, num_samples, seed
+        self._scorer_settings = (inception_weights, cache_dir, reference_stats)
+        self._scorer: Optional[_Scorer] = None
+
+    def __call__(self, checkpoint: Optional[str] = None) -> Dict:
+        """The scores of `checkpoint` (None: the newest readable one)."""
+        model, config, _ = restore_model(self.run_dir, checkpoint)
+        if self._scorer is None:
+            self._scorer = _Scorer(self.run_dir, model, config, self.num_samples, *self._scorer_settings)
+        fake = _generate(model, self.num_samples, self.seed, self._scorer.labels)
+        return {"run_dir": self.run_dir, "step": global_step(model), "num_samples": self.num_samples,
+                **self._scorer(fake), "extractor": self._scorer.extractor}
+
+
 def evaluate_checkpoints(run_dir: str, checkpoints: Sequence[Optional[str]], num_samples: int = 5000,
                          inception_weights: Optional[str] = None, cache_dir: str = "", seed: int = 0,
                          reference_stats: Optional[str] = None) -> List[Dict]:
     """`evaluate_run` for several checkpoints of one run (None: the newest), in order; the real
     data, its features and the scoring network are computed once for all of them."""
-    scorer, results = None, []
-    for checkpoint in checkpoints:
-        model, config, _ = restore_model(run_dir, checkpoint)
-        scorer = scorer or _Scorer(run_dir, model, config, num_samples, inception_weights, cache_dir, reference_stats)
-        fake = _generate(model, num_samples, seed, scorer.labels)
-        results.append({"run_dir": run_dir, "step": global_step(model), "num_samples": num_samples,
-                        **scorer(fake), "extractor": scorer.extractor})
-    return results
+    evaluator = CheckpointEvaluator(run_dir, num_samples, inception_weights, cache_dir, seed, reference_stats)
+    return [evaluator(checkpoint) for checkpoint in checkpoints]
 
 
 def evaluate_run(run_dir: str, checkpoint: Optional[str] = None, num_samples: int = 5000,

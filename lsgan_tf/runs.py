@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from lsgan_tf.atomic import write_bytes, write_json
 from lsgan_tf.config import TrainConfig
@@ -70,6 +70,13 @@ def class_table(run_dir: str) -> Optional[hwdb.ClassTable]:
         return None
     with open(path, encoding="utf-8") as handle:
         return hwdb.ClassTable.from_tsv(handle.read())
+
+
+def run_checkpoints(run_dir: str) -> List[str]:
+    """The run's kept checkpoints, oldest first."""
+    from lsgan_tf.checkpoints import listed_checkpoints
+
+    return listed_checkpoints(os.path.join(run_dir, CHECKPOINTS))
 
 
 def restore_model(run_dir: str, checkpoint: Optional[str] = None):

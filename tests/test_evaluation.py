@@ -131,3 +131,35 @@ def test_evaluate_mixture_and_digit_runs(tmp_path):
     assert record["extractor"] == {"name": "digit_classifier", "file": str(cached),
                                    "sha256": hashlib.sha256(cached.read_bytes()).hexdigest()}
     assert record["num_samples"] == 250
+
+
+def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_real_side(tmp_path, monkeypatch):
+    from lsgan_tf import evaluate_run
+    from lsgan_tf.checkpoints import checkpoint_step
+    from lsgan_tf.evaluation.features import digit_classifier
+    from lsgan_tf.runs import run_checkpoints
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    digit_classifier().save(cache / "digit_classifier.keras")  # untrained: this test is about what is computed when
+    calls = []
+    for name in ("_real", "cached_digit_classifier"):
+        original = getattr(evaluate_run, name)
+        monkeypatch.setattr(evaluate_run, name, lambda *args, _f=original, _n=name: calls.append(_n) or _f(*args))
+    run = str(tmp_path / "run")
+
+    def train_to(steps):
+        train(TrainConfig(dataset="digits", steps=steps, batch_size=8, z_dim=8, checkpoint_every=1, out_dir=run),
+              log=lambda line: None)
+
+    train_to(1)
+    evaluator = evaluate_run.CheckpointEvaluator(run, num_samples=40, cache_dir=str(cache))
+    first = evaluator(run_checkpoints(run)[-1])
+    train_to(2)  # written after the evaluator's first call, as a study's next segment is
+    newest = run_checkpoints(run)[-1]
+    second = evaluator(newest)
+    assert (first["step"], second["step"], checkpoint_step(newest)) == (1, 2, 2)
+    assert sorted(calls) == ["_real", "cached_digit_classifier"]  # once for both checkpoints
+    fresh = evaluate_run.evaluate_run(run, newest, num_samples=40, cache_dir=str(cache))
+    assert fresh["fd_digits"] == second["fd_digits"] != first["fd_digits"]
+    assert fresh["coverage"] == second["coverage"]
