@@ -168,3 +168,17 @@ def test_site_shares_equal_the_greedy_rule_recounted_every_round(name):
               "uniform": np.random.default_rng(4).uniform(-2, 2, (500, 2)),
               "grid_ties": np.stack(np.meshgrid(np.arange(12) * 0.05, np.arange(12) * 0.05), -1).reshape(-1, 2)}[name]
     np.testing.assert_array_equal(site_shares(points, 0.1, 64), greedy_sites_recounted(points, 0.1, 64))
+
+
+def test_site_shares_memory_grows_with_the_samples_not_their_square():
+    import tracemalloc
+
+    points = np.random.default_rng(7).normal(0, 0.5, (12000, 2))  # an N x N boolean matrix: 144 MB
+    tracemalloc.start()
+    try:
+        shares = site_shares(points, 0.1, 8)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 40e6, f"{peak / 1e6:.0f} MB"
+    assert len(shares) == 8 and 0 < shares[0] < shares[-1] < 1
