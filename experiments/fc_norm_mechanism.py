@@ -22,6 +22,8 @@ import sys
 
 from absl import app, flags
 
+from lsgan_tf import quiet
+
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("steps", 3000, "Training steps per network.")
 flags.DEFINE_integer("every", 100, "Measure every N steps.", lower_bound=1)
@@ -85,6 +87,7 @@ def _frozen_comparison(label: str, z, real):
 
 def main(argv) -> None:
     del argv
+    quiet.quiet_tensorflow_startup()
     import numpy as np
 
     from lsgan_tf import presets

@@ -16,6 +16,8 @@ import sys
 
 from absl import app, flags
 
+from lsgan_tf import quiet
+
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A conditional HWDB train.py --out_dir.", required=True)
 flags.DEFINE_integer("num_samples", 2000, "Samples scored per checkpoint (labels cycle through the classes held).")
@@ -26,8 +28,6 @@ flags.DEFINE_string("out", "experiments/results/hwdb", "Output folder.")
 
 def main(argv) -> int:
     del argv
-    from lsgan_tf import quiet
-
     quiet.quiet_tensorflow_startup()
 
     from lsgan_tf import runs

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from absl import app, flags
 
+from lsgan_tf import quiet
 from lsgan_tf.noise import draw_z
 
 FLAGS = flags.FLAGS
@@ -62,6 +63,7 @@ def label_walk(model, rows: int, steps: int, seed: int) -> np.ndarray:
 
 def main(argv) -> None:
     del argv
+    quiet.quiet_tensorflow_startup()
     from lsgan_tf.images import make_grid, save_png, to_uint8
     from lsgan_tf.runs import restore_model
 

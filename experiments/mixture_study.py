@@ -25,7 +25,7 @@ import time
 import numpy as np
 from absl import app, flags
 
-from lsgan_tf import presets
+from lsgan_tf import presets, quiet
 from lsgan_tf.atomic import atomic_path
 
 MIXTURE = presets.get("mixture")
@@ -197,6 +197,7 @@ def train_and_score(loss: str, results: dict) -> None:
 
 def main(argv) -> None:
     del argv
+    quiet.quiet_tensorflow_startup()
     os.makedirs(FLAGS.out, exist_ok=True)
     if FLAGS.rescore:
         with open(os.path.join(FLAGS.out, "results.json")) as handle:

@@ -22,9 +22,13 @@ import os
 import shutil
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 
-from lsgan_tf.config import define_flags
+from lsgan_tf import quiet
+
+quiet.quiet_tensorflow_startup()
+
+from lsgan_tf.config import define_flags  # noqa: E402  (imports TensorFlow: after the quiet start-up)
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("losses", ["nsgan", "lsgan"], "Loss families.")
@@ -125,6 +129,7 @@ def _write_table(rows) -> str:
 
 def main(argv) -> None:
     del argv
+    logging.set_verbosity(logging.WARNING)
     from lsgan_tf.plots import curves_png
 
     sources = _sources()

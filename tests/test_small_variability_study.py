@@ -1,20 +1,21 @@
 """experiments/small_variability.py: every kept checkpoint of every run is scored as soon as it is
 written, the table reports the last and the worst evaluation and the first step covering 8 classes,
-a second call resumes instead of retraining, and --stop_at_classes ends a run once it is reached."""
+a second call resumes instead of retraining, --stop_at_classes ends a run once it is reached, and
+TensorFlow's start-up lines stay off the terminal."""
 
 import json
 import subprocess
 import sys
 
 from lsgan_tf.evaluation.features import digit_classifier
-from tests.conftest import ROOT, subprocess_env
+from tests.conftest import ROOT, TF_LOG_LINE, subprocess_env, user_env
 
 
 def _study(out, steps, *options):
     return subprocess.run(
         [sys.executable, "experiments/small_variability.py", f"--steps={steps}", "--eval_every=10", "--losses=lsgan",
          "--sets=shift", "--arch_option=d_fc_norm=false", "--num_samples=100", f"--out={out}", *options],
-        capture_output=True, text=True, timeout=600, env=subprocess_env(), cwd=ROOT,
+        capture_output=True, text=True, timeout=600, env=user_env(), cwd=ROOT,
     )
 
 
@@ -29,6 +30,7 @@ def test_scores_every_checkpoint_and_resumes(tmp_path):
     _cache_untrained_classifier(tmp_path)
     first = _study(tmp_path, steps=40)  # four checkpoints: one more than train.py keeps by default
     assert first.returncode == 0, first.stderr[-3000:]
+    assert not TF_LOG_LINE.search(first.stderr), first.stderr[-3000:]  # TensorFlow's start-up lines kept off
     (row,) = json.loads((tmp_path / "results.json").read_text())["rows"]
     assert (row["loss"], row["data"]) == ("lsgan", "rendered shift")
     assert [scores["step"] for scores in row["history"]] == [10, 20, 30, 40]

@@ -136,7 +136,8 @@ def cached_digit_classifier(cache_dir: str) -> keras.Model:
     return model
 
 
-def classifier_statistics(model: keras.Model, images, pixel_range=(-1.0, 1.0), num_classes: int = 10) -> dict:
+def classifier_statistics(model: keras.Model, images, pixel_range=(-1.0, 1.0), num_classes: int = 10,
+                          batch_size: int = 256) -> dict:
     """Class coverage and confidence of samples under a classifier, plus its feature vectors.
 
     coverage: fraction of samples per class; classes_covered: classes with at least half their
@@ -144,11 +145,16 @@ def classifier_statistics(model: keras.Model, images, pixel_range=(-1.0, 1.0), n
     """
     low, high = pixel_range
     x = (np.asarray(images, np.float32) - low) / (high - low) * 2.0 - 1.0
-    logits = model.predict(x, verbose=0, batch_size=256)
+    # One pass for both outputs, called eagerly: a fresh model's predict() per call would trace a
+    # new tf.function every evaluation (and TensorFlow warns of the retracing).
+    logits_and_features = keras.Model(model.inputs, [model.output, model.get_layer("features").output])
+    batches = [logits_and_features(x[start:start + batch_size], training=False)
+               for start in range(0, len(x), batch_size)]
+    logits = np.concatenate([np.asarray(batch_logits) for batch_logits, _ in batches])
+    features = np.concatenate([np.asarray(batch_features) for _, batch_features in batches])
     probabilities = tf.nn.softmax(logits).numpy()
     predicted = probabilities.argmax(axis=1)
     coverage = np.bincount(predicted, minlength=num_classes) / len(predicted)
-    features = keras.Model(model.inputs, model.get_layer("features").output).predict(x, verbose=0, batch_size=256)
     return {
         "coverage": coverage.tolist(),
         "classes_covered": int((coverage >= 0.5 / num_classes).sum()),
