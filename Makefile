@@ -1,4 +1,5 @@
-# Quick start: `make train` (short demo run of the default preset) and `make test`.
+# Quick start: `make train` (short demo run of the default preset), `make test` (everything CI runs)
+# and `make test-fast` (the unit tests: no subprocess, no training beyond a few steps).
 # Both create .venv from requirements.txt (pinned) on first use and install lsgan_tf into it
 # in editable mode (pyproject.toml), with its console scripts (lsgan-train, ...).
 PYTHON ?= python3.11
@@ -6,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup train test clean
+.PHONY: setup train test test-fast clean
 
 setup: $(STAMP)
 
@@ -22,9 +23,13 @@ train: $(STAMP)
 	$(PY) train.py --dataset=digits --arch_option=d_fc_norm=false --steps=1500 --sample_every=500 --out_dir=runs/demo
 
 # Two pytest workers (pytest-xdist): most tests are single-threaded Python and graph building,
-# so on 2 cores the suite takes 812 s instead of about 1,450 s one test at a time.
+# so two of them keep both cores of a 2-core machine busy. Expensive fixtures (trained classifiers,
+# exported runs) are made once for both workers (tests/conftest.py: shared_across_workers).
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist=worksteal tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist=worksteal -m "not slow" tests
 
 clean:
 	rm -rf $(VENV) runs

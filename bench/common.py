@@ -15,7 +15,7 @@ PRESET_OF = {"digits": "digits", "dcgan64": "lsun64", "cat128": "cats", "scene11
 def bench_config(arch: str, **flags):
     """The resolved TrainConfig of an architecture's paper preset (plus `flags`). Benchmarks
     feed synthetic batches, so any existing folder satisfies presets that need a --data_dir."""
-    from lsgan_tf.training import TrainConfig
+    from lsgan_tf.config import TrainConfig
 
     data_dir = None if arch in ("digits", "mixture") else tempfile.gettempdir()
     return TrainConfig(dataset=PRESET_OF[arch], data_dir=data_dir, **flags).resolve()

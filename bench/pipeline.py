@@ -23,7 +23,8 @@ from PIL import Image
 
 from lsgan_tf import presets
 from lsgan_tf.data import datasets, hwdb, records
-from lsgan_tf.training import TrainConfig, build_gan
+from lsgan_tf.config import TrainConfig
+from lsgan_tf.training.build import build_gan
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("batches", 200, "Batches timed per reader (after 20 warm-up batches).")

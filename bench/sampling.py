@@ -42,8 +42,9 @@ def main(argv) -> None:
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 
-    from lsgan_tf.export_run import export_run
-    from lsgan_tf.runs import restore_model
+    from lsgan_tf.export.run import export_run
+    from lsgan_tf.noise import draw_z
+    from lsgan_tf.training.build import restore_model
 
     model, config, _ = restore_model(FLAGS.run_dir)
     generator = model.sampling_generator
@@ -57,7 +58,7 @@ def main(argv) -> None:
     rows = []
     rng = np.random.default_rng(0)
     for batch in (1, 64):
-        z = rng.standard_normal((batch, z_dim)).astype(np.float32)
+        z = draw_z(rng, (batch, z_dim))
         for variant, name in (("float32", "generator.tflite"), ("float16", "generator_float16.tflite"),
                               ("dynamic", "generator_dynamic.tflite")):
             for threads in (1, 2):

@@ -26,7 +26,7 @@ def main(argv) -> None:
     del argv
     import tensorflow as tf
 
-    from lsgan_tf.training import build_gan
+    from lsgan_tf.training.build import build_gan
 
     config = bench_config(FLAGS.arch, jit_compile="false")
     model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)

@@ -57,7 +57,7 @@ def train_py_step_seconds(dataset: str, short: int, long: int, extra, env) -> fl
 
 def main(argv) -> None:
     del argv
-    from lsgan_tf.training import TrainConfig
+    from lsgan_tf.config import TrainConfig
 
     arch = ARCH_OF[FLAGS.dataset]
     batch = TrainConfig(dataset=FLAGS.dataset).resolve().batch_size

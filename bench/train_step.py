@@ -44,7 +44,7 @@ def tf_measurements(arch: str, steps: int, modes) -> dict:
     import tensorflow as tf
 
     from lsgan_tf.data.pipeline import without_autotune
-    from lsgan_tf.training import build_gan
+    from lsgan_tf.training.build import build_gan
 
     results = {}
     for mode in modes:

@@ -1,17 +1,16 @@
 """A/B of two ways to run the same training iteration, in one process, per architecture:
-lsgan_tf's Adam and batch norm kernels against Keras' (`--compare=fused_kernels`), D's real
-and fake batches in one call against two (`--compare=joint_discriminator`), or XLA against
-plain graph mode (`--compare=xla`).
+lsgan_tf's Adam and batch norm kernels against Keras' (`--compare=fused_kernels`), or XLA
+against plain graph mode (`--compare=xla`).
 
   .venv/bin/python -m bench.train_step_ab --compare=fused_kernels --archs=digits --blocks=12
-  .venv/bin/python -m bench.train_step_ab --compare=joint_discriminator --archs=digits,hwdb --blocks=8
   .venv/bin/python -m bench.train_step_ab --compare=xla --archs=digits,mixture --blocks=8
 
 Both variants are built from the paper preset (same weights, same synthetic batch) and traced
 first; then blocks of `--steps_per_block` iterations alternate between them (A B, B A, ...), so
 that the drift of a noisy machine hits both alike. Reported: each variant's median ms per
-iteration and the median over blocks of the ratio B / A (below 1: B is faster). The choices
-in lsgan_tf/speed_choices.py come from these tables.
+iteration and the median over blocks of the ratio B / A (below 1: B is faster). The kernels of
+lsgan_tf/training/optimizers.py and lsgan_tf/architectures/batch_norm.py and --jit_compile=auto
+(lsgan_tf/training/build.py) were chosen from these tables.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from lsgan_tf.architectures import HWDB_CLASSES
 FLAGS = flags.FLAGS
 COMPARISONS = {  # name: (A, B)
     "fused_kernels": ("Keras Adam+BN", "fused Adam+BN"),
-    "joint_discriminator": ("two D calls", "one D call"),
     "xla": ("graph", "XLA"),
 }
 flags.DEFINE_enum("compare", "fused_kernels", sorted(COMPARISONS), "What B changes against A.")
@@ -47,7 +45,7 @@ def keras_kernels_gan(config):
     import keras
 
     from lsgan_tf.architectures import blocks
-    from lsgan_tf.training import build_gan
+    from lsgan_tf.training.build import build_gan
 
     with mock.patch.object(blocks, "BatchNorm", keras.layers.BatchNormalization):
         model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
@@ -62,13 +60,12 @@ def variant(config, data, b_side: bool):
     """A traced train_step of the preset's GAN: A or B of --compare."""
     import tensorflow as tf
 
-    from lsgan_tf.training import build_gan
+    from lsgan_tf.training.build import build_gan
 
     if FLAGS.compare == "fused_kernels" and not b_side:
         model = keras_kernels_gan(config)
     else:
         model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
-    model.joint_discriminator_batches = b_side and FLAGS.compare == "joint_discriminator"
     step = tf.function(lambda: model.train_step(data), jit_compile=b_side and FLAGS.compare == "xla")
     started = time.perf_counter()
     for _ in range(2):

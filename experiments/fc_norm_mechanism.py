@@ -6,7 +6,7 @@ change shared by the whole fake batch, with and without the BN of D's FC(500) la
 
 Trains the exact network and the same network without D's FC batch norm
 (--arch_option=d_fc_norm=false) on the same data, seed and settings, and every --every steps
-records `lsgan_tf.diagnostics.shared_change_gradients` on a fixed z and real batch: how well
+records `study_lib.diagnostics.shared_change_gradients` (experiments/study_lib/diagnostics.py) on a fixed z and real batch: how well
 the per-sample input gradients of G's loss agree (alignment), the gradient for brightening
 every fake at once, and G's mean pixel and per-pixel spread next to the data's. On the exact
 network's last kept checkpoints it also measures the same weights with the FC BN normalising
@@ -22,7 +22,7 @@ import sys
 
 from absl import app, flags
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("steps", 3000, "Training steps per network.")
@@ -49,8 +49,9 @@ def _records(path: str):
 
 
 def _run(label: str, arch_option, z, real):
-    from lsgan_tf.diagnostics import SharedGradientRecorder
-    from lsgan_tf.training import TrainConfig, train
+    from study_lib.diagnostics import SharedGradientRecorder
+    from lsgan_tf.config import TrainConfig
+    from lsgan_tf.training.loop import train
 
     name = label.replace(" ", "_").replace("'", "")
     path = os.path.join(FLAGS.out, f"{name}.jsonl")
@@ -70,12 +71,14 @@ def _run(label: str, arch_option, z, real):
 def _frozen_comparison(label: str, z, real):
     """The exact network's kept checkpoints measured twice: as trained (FC BN on the fake
     batch) and with that BN frozen to its moving statistics."""
-    from lsgan_tf.diagnostics import shared_change_gradients
-    from lsgan_tf.runs import restore_model, run_checkpoints
+    from study_lib.diagnostics import shared_change_gradients
+    from lsgan_tf.runs import RunDir
+    from lsgan_tf.training.checkpoints import listed_checkpoints
+    from lsgan_tf.training.build import restore_model
 
     run_dir = os.path.join(FLAGS.out, "runs", label.replace(" ", "_").replace("'", ""))
     rows = []
-    for path in run_checkpoints(run_dir):
+    for path in listed_checkpoints(RunDir(run_dir).checkpoints):
         model, _, _ = restore_model(run_dir, path)
         step = int(model.g_optimizer.iterations.numpy())
         for frozen in ((), ("d_fc1_bn",)):
@@ -92,11 +95,13 @@ def main(argv) -> None:
 
     from lsgan_tf import presets
     from lsgan_tf.data.datasets import make_dataset
-    from lsgan_tf.plots import curves_png
+    from study_lib.curves import curves_png
+
+    from lsgan_tf.noise import draw_z
 
     os.makedirs(FLAGS.out, exist_ok=True)
     preset = presets.get("digits")
-    z = np.random.default_rng(FLAGS.seed).standard_normal((preset.batch_size, preset.z_dim)).astype(np.float32)
+    z = draw_z(np.random.default_rng(FLAGS.seed), (preset.batch_size, preset.z_dim))
     real = next(iter(make_dataset(preset, batch_size=preset.batch_size, data_dir=FLAGS.data_dir, seed=FLAGS.seed + 1))).numpy()
     results = {label: _run(label, options, z, real) for label, options in NETWORKS.items()}
     frozen = _frozen_comparison("exact Table 5", z, real)

@@ -16,7 +16,7 @@ import sys
 
 from absl import app, flags
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A conditional HWDB train.py --out_dir.", required=True)
@@ -30,19 +30,23 @@ def main(argv) -> int:
     del argv
     quiet.quiet_tensorflow_startup()
 
-    from lsgan_tf import runs
-    from lsgan_tf.atomic import write_json
-    from lsgan_tf.callbacks import sample_grid
-    from lsgan_tf.data import hwdb
-    from lsgan_tf.evaluate_run import evaluate_checkpoints
-    from lsgan_tf.images import save_png
-    from lsgan_tf.plots import curves_png
+    from study_lib.curves import curves_png
 
-    table = runs.class_table(FLAGS.run_dir)
+    from lsgan_tf.runs import RunDir
+    from lsgan_tf.training.build import restore_model
+    from lsgan_tf.training.checkpoints import listed_checkpoints
+    from lsgan_tf.utils.atomic import write_json
+    from lsgan_tf.samples import sample_grid
+    from lsgan_tf.data import hwdb
+    from lsgan_tf.evaluation.run import evaluate_checkpoints
+    from lsgan_tf.utils.images import save_png
+
+    run = RunDir(FLAGS.run_dir)
+    table = run.class_table()
     if table is None:
         print(f"{FLAGS.run_dir} is not a conditional HWDB run (no {hwdb.CLASSES_FILE}).", file=sys.stderr)
         return 2
-    scores = evaluate_checkpoints(FLAGS.run_dir, runs.run_checkpoints(FLAGS.run_dir), num_samples=FLAGS.num_samples,
+    scores = evaluate_checkpoints(FLAGS.run_dir, listed_checkpoints(run.checkpoints), num_samples=FLAGS.num_samples,
                                   cache_dir=FLAGS.cache_dir)
     os.makedirs(FLAGS.out, exist_ok=True)
     write_json(os.path.join(FLAGS.out, "results.json"), scores, indent=2)
@@ -53,7 +57,7 @@ def main(argv) -> int:
         "chance": (steps, [scores[0]["chance"]] * len(steps)),
     }}, os.path.join(FLAGS.out, "class_accuracy.png"), log_panels=("class accuracy",),
         dashed=("classifier on held-out real", "chance"))
-    model, config, _ = runs.restore_model(FLAGS.run_dir)
+    model, config, _ = restore_model(FLAGS.run_dir)
     save_png(sample_grid(model, config.pixel_range, count=80, columns=10, table=table), os.path.join(FLAGS.out, "grid.png"))
     for score in scores:
         print(f"step {score['step']:6d}  class_accuracy {score['class_accuracy']:.4f}  (chance {score['chance']:.4f}, "

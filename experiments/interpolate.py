@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from absl import app, flags
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 from lsgan_tf.noise import draw_z
 
 FLAGS = flags.FLAGS
@@ -64,8 +64,8 @@ def label_walk(model, rows: int, steps: int, seed: int) -> np.ndarray:
 def main(argv) -> None:
     del argv
     quiet.quiet_tensorflow_startup()
-    from lsgan_tf.images import make_grid, save_png, to_uint8
-    from lsgan_tf.runs import restore_model
+    from lsgan_tf.utils.images import make_grid, save_png, to_uint8
+    from lsgan_tf.training.build import restore_model
 
     model, config, _ = restore_model(FLAGS.run_dir)
     if FLAGS.walk == "label" and not hasattr(model, "num_classes"):

@@ -3,7 +3,7 @@
   .venv/bin/python experiments/mixture_study.py --losses=lsgan,nsgan --seeds=10 --steps=35000 \\
       --eval_every=5000 --out=experiments/results/mixture
 
-For each loss the seeds train together as one vectorised program (lsgan_tf/mixture_ensemble.py)
+For each loss the seeds train together as one vectorised program (experiments/study_lib/mixture_ensemble.py)
 with the paper's settings; every --eval_every steps each seed's samples are scored
 (lsgan_tf/evaluation/modes.py) and kept in samples_<loss>.npz. Writes results.json, table.md
 and per loss two grids (rows: seeds, columns: evaluation steps): samples_<loss>.png, a
@@ -25,8 +25,10 @@ import time
 import numpy as np
 from absl import app, flags
 
-from lsgan_tf import presets, quiet
-from lsgan_tf.atomic import atomic_path
+from lsgan_tf import presets
+
+from lsgan_tf.utils import quiet
+from lsgan_tf.utils.atomic import atomic_path
 
 MIXTURE = presets.get("mixture")
 FLAGS = flags.FLAGS
@@ -54,7 +56,7 @@ def plot_grid(samples_by_step, path, title, kind="histogram"):
 
     from lsgan_tf.data.mixture import mixture_centers
 
-    from lsgan_tf.mixture_ensemble import sample_real
+    from study_lib.mixture_ensemble import sample_real
 
     steps = sorted(samples_by_step)
     seeds, count = samples_by_step[steps[0]].shape[:2]
@@ -96,8 +98,8 @@ def speed_comparison(steps: int, seeds: int) -> dict:
     from lsgan_tf import architectures
     from lsgan_tf.data.mixture import mixture_dataset
     from lsgan_tf.gan import GAN
-    from lsgan_tf.mixture_ensemble import MixtureEnsemble
-    from lsgan_tf.training import make_optimizer
+    from study_lib.mixture_ensemble import MixtureEnsemble
+    from lsgan_tf.training.build import make_optimizer
 
     ensemble = MixtureEnsemble(range(seeds))
     ensemble.train(0, 10)
@@ -108,7 +110,7 @@ def speed_comparison(steps: int, seeds: int) -> dict:
     generator, discriminator = architectures.build("mixture")
     model = GAN(generator, discriminator, seed=0)
     model.compile(make_optimizer("adam", MIXTURE.lr, MIXTURE), make_optimizer("adam", MIXTURE.generator_lr, MIXTURE),
-                  loss="lsgan", coding=MIXTURE.coding, simultaneous_updates=True)
+                  objective="lsgan", coding=MIXTURE.coding, simultaneous_updates=True)
     dataset = mixture_dataset(MIXTURE.batch_size, seed=0)
     model.fit(dataset, steps_per_epoch=10, epochs=1, verbose=0)
     started = time.perf_counter()
@@ -173,7 +175,7 @@ def load_samples(loss: str) -> dict:
 
 
 def train_and_score(loss: str, results: dict) -> None:
-    from lsgan_tf.mixture_ensemble import MixtureEnsemble
+    from study_lib.mixture_ensemble import MixtureEnsemble
 
     started = time.time()
     ensemble = MixtureEnsemble(list(range(FLAGS.seeds)), loss=loss)

@@ -24,7 +24,7 @@ import sys
 
 from absl import app, flags, logging
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
 
@@ -70,13 +70,15 @@ def _sources():
 def _train_and_score(name: str, dataset: str, data_dir, loss: str, seed: int, eval_every: int):
     """Trains one run (or resumes it) segment by segment, scoring every new checkpoint with the
     digit classifier as soon as it exists; returns the scores of every checkpoint, in step order."""
-    from lsgan_tf import runs
-    from lsgan_tf.atomic import write_json
-    from lsgan_tf.checkpoints import checkpoint_step
-    from lsgan_tf.evaluate_run import CheckpointEvaluator
-    from lsgan_tf.training import TrainConfig, train
+    from lsgan_tf.runs import RunDir
+    from lsgan_tf.utils.atomic import write_json
+    from lsgan_tf.training.checkpoints import checkpoint_step, listed_checkpoints
+    from lsgan_tf.evaluation.run import CheckpointEvaluator
+    from lsgan_tf.config import TrainConfig
+    from lsgan_tf.training.loop import train
 
     run_dir = os.path.join(FLAGS.out, "runs", name)
+    run = RunDir(run_dir)
     scores_path = os.path.join(run_dir, "scores.json")
     evaluator = CheckpointEvaluator(run_dir, num_samples=FLAGS.num_samples, cache_dir=os.path.join(FLAGS.out, "cache"))
     history = []
@@ -93,15 +95,15 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, seed: int, ev
                           steps=min(FLAGS.steps, (step // eval_every + 1) * eval_every),
                           sample_every=eval_every, checkpoint_every=eval_every,
                           keep_checkpoints=-(-FLAGS.steps // eval_every), arch_option=FLAGS.arch_option))
-        unscored = [path for path in runs.run_checkpoints(run_dir) if checkpoint_step(path) > step]
+        unscored = [path for path in listed_checkpoints(run.checkpoints) if checkpoint_step(path) > step]
         if not unscored:
             raise RuntimeError(f"{run_dir}: training past step {step} wrote no checkpoint to score.")
         for checkpoint in map(evaluator, unscored):
             history.append({"step": checkpoint["step"], **{key: checkpoint[key] for key in SCORES}})
             print(name, history[-1], flush=True)
         write_json(scores_path, history)
-    grid = sorted(os.listdir(os.path.join(run_dir, runs.SAMPLES)))[-1]
-    shutil.copy(os.path.join(run_dir, runs.SAMPLES, grid), os.path.join(FLAGS.out, f"{name}.png"))
+    grid = sorted(os.listdir(run.samples))[-1]
+    shutil.copy(os.path.join(run.samples, grid), os.path.join(FLAGS.out, f"{name}.png"))
     return history
 
 
@@ -130,7 +132,7 @@ def _write_table(rows) -> str:
 def main(argv) -> None:
     del argv
     logging.set_verbosity(logging.WARNING)
-    from lsgan_tf.plots import curves_png
+    from study_lib.curves import curves_png
 
     sources = _sources()
     eval_every = FLAGS.eval_every or max(FLAGS.steps // 10, 1)

@@ -3,13 +3,14 @@
 The public API::
 
     from lsgan_tf import GAN, ConditionalGAN, TrainConfig, train, build_gan, make_dataset
-    from lsgan_tf import architectures, losses, presets, penalties
+    from lsgan_tf import architectures, losses, objectives, penalties, presets
 
-`GAN` / `ConditionalGAN` are keras.Model subclasses whose `train_step` runs one LSGAN / NS-GAN /
-LSGAN-GP / WGAN-GP iteration; `architectures.build(name)` gives the papers' networks;
-`presets.get(dataset)` the papers' hyperparameters; `train(TrainConfig(...))` what `lsgan-train`
-runs. The classes and functions load TensorFlow on first use, so that `import lsgan_tf` (and
-`lsgan-sample` on a .tflite model) needs numpy and Pillow only.
+`GAN` / `ConditionalGAN` are keras.Model subclasses whose `train_step` runs one iteration of a
+loss family of `objectives` (LSGAN, NS-GAN, LSGAN-GP, WGAN-GP); `architectures.build(name)`
+gives the papers' networks; `presets.get(dataset)` the papers' hyperparameters;
+`train(TrainConfig(...))` what `lsgan-train` runs. The classes and functions load TensorFlow on
+first use, so that `import lsgan_tf` (and `lsgan-sample` on a .tflite model) needs numpy and
+Pillow only.
 """
 
 from __future__ import annotations
@@ -22,22 +23,22 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "GAN": "lsgan_tf.gan",
     "ConditionalGAN": "lsgan_tf.gan",
-    "LOSS_FAMILIES": "lsgan_tf.gan",
     "TrainConfig": "lsgan_tf.config",
-    "ConfigError": "lsgan_tf.config",
-    "train": "lsgan_tf.training",
-    "build_gan": "lsgan_tf.training",
-    "TrainingDiverged": "lsgan_tf.training",
+    "ConfigError": "lsgan_tf.errors",
+    "DataError": "lsgan_tf.errors",
+    "TrainingDiverged": "lsgan_tf.errors",
+    "train": "lsgan_tf.training.loop",
+    "build_gan": "lsgan_tf.training.build",
     "make_dataset": "lsgan_tf.data.datasets",
-    "DataError": "lsgan_tf.data.datasets",
 }
-__all__ = sorted(_EXPORTS) + ["architectures", "losses", "penalties", "presets", "__version__"]
+_MODULES = ("architectures", "losses", "objectives", "penalties", "presets")
+__all__ = sorted(_EXPORTS) + list(_MODULES) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
     """Loads a public class or function from its module on first access (PEP 562)."""
     if name in _EXPORTS:
         return getattr(importlib.import_module(_EXPORTS[name]), name)
-    if name in ("architectures", "losses", "penalties", "presets"):
+    if name in _MODULES:
         return importlib.import_module(f"lsgan_tf.{name}")
     raise AttributeError(f"module 'lsgan_tf' has no attribute {name!r}")

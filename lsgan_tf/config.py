@@ -1,5 +1,8 @@
-"""The configuration of a training run: every flag, filled from the dataset's preset and checked
-before any work starts."""
+"""The configuration of a training run: every flag, filled from the dataset's preset and the
+loss family's settings, and checked before any work starts.
+
+Importing this module loads no TensorFlow: the registries that do (architectures, losses,
+objectives, data pipelines) are imported when a config is resolved or flags are defined."""
 
 from __future__ import annotations
 
@@ -12,9 +15,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 from absl import flags
 
-from lsgan_tf import architectures, losses, presets
-from lsgan_tf.data.datasets import DataError, check_data, preset_for_tfds
-from lsgan_tf.gan import LOSS_FAMILIES
+from lsgan_tf import presets
+from lsgan_tf.errors import ConfigError
 from lsgan_tf.noise import NOISE_DISTRIBUTIONS
 
 OPTIMIZERS = ("adam", "rmsprop")
@@ -27,21 +29,31 @@ MAX_AUTO_STEPS_PER_EXECUTION = 100
 # Architecture options with flags of their own (--z_dim) or set from the data (num_classes).
 RESERVED_ARCH_OPTIONS = ("z_dim", "num_classes")
 BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
-
-
-class ConfigError(ValueError):
-    """A bad flag value; the message names the flag and the valid choices."""
-
+# The choices of a setting whose registry loads TensorFlow: read on first use (`choices_of`).
+REGISTRY_CHOICES = "registry"
 
 PRESET_NOTES = " | ".join(f"{name}: {preset.notes.rstrip('.')}" for name, preset in sorted(presets.PRESETS.items()))
 
 
 def setting(default: Any, help: str, choices: Optional[Sequence[str]] = None, flag: bool = True) -> Any:
     """A TrainConfig field with its command-line help and choices: the one declaration of a
-    setting, from which lsgan-train's flags are generated (`define_flags`). flag=False marks a
-    value that `resolve` copies from the preset so that config.json records it, with no flag."""
-    return dataclasses.field(default=default, metadata={"help": help, "choices": tuple(choices) if choices else None,
-                                                        "flag": flag})
+    setting, from which lsgan-train's flags are generated (`define_flags`). `choices` is a tuple,
+    or REGISTRY_CHOICES for the names of a registry (`choices_of`). flag=False marks a value that
+    `resolve` copies from the preset so that config.json records it, with no flag."""
+    if choices is not None and choices != REGISTRY_CHOICES:
+        choices = tuple(choices)
+    return dataclasses.field(default=default, metadata={"help": help, "choices": choices, "flag": flag})
+
+
+def choices_of(field: dataclasses.Field) -> Optional[Tuple[str, ...]]:
+    """The valid values of a setting (None: any value of its type)."""
+    if field.metadata["choices"] != REGISTRY_CHOICES:
+        return field.metadata["choices"]
+    from lsgan_tf import architectures, losses, objectives
+
+    registries = {"loss": objectives.OBJECTIVES, "coding": losses.CODINGS, "reduction": losses.REDUCTIONS,
+                  "arch": architectures.ARCHITECTURES}
+    return tuple(sorted(registries[field.name]))
 
 
 @dataclasses.dataclass
@@ -53,10 +65,10 @@ class TrainConfig:
     crop: bool = setting(True, "Centre-crop non-square images (image folders, LSUN LMDBs, TFDS) to a square before resizing, as data_prep/lsun.py and cats do; false: stretch them (the authors' LSUN code).")
     skip_corrupt: bool = setting(False, "Leave unreadable training records (a broken image, a cut-short .gnt file or TFRecord shard) out and count them in train.log, instead of stopping with an error that names the first.")
     conditional: Optional[bool] = setting(None, "Train the class-conditional model (hwdb). Default: the preset's.")
-    loss: str = setting("lsgan", "Loss family.", LOSS_FAMILIES)
-    coding: Optional[str] = setting(None, "LSGAN a-b-c coding: -110 (Eq. 13) or 011 (Eq. 14). Default: the preset's.", sorted(losses.CODINGS))
-    reduction: str = setting("mean", "LS loss reduction: mean (the paper) or sum (the authors' code: half the batch sum).", losses.REDUCTIONS)
-    arch: Optional[str] = setting(None, "Architecture override. Default: the preset's.", sorted(architectures.ARCHITECTURES))
+    loss: str = setting("lsgan", "Loss family (lsgan_tf/objectives.py).", REGISTRY_CHOICES)
+    coding: Optional[str] = setting(None, "LSGAN a-b-c coding: -110 (Eq. 13) or 011 (Eq. 14). Default: the preset's.", REGISTRY_CHOICES)
+    reduction: str = setting("mean", "LS loss reduction: mean (the paper) or sum (the authors' code: half the batch sum).", REGISTRY_CHOICES)
+    arch: Optional[str] = setting(None, "Architecture override. Default: the preset's.", REGISTRY_CHOICES)
     steps: Optional[int] = setting(None, "Total training steps (G updates). Default: the paper's count for the dataset.")
     batch_size: Optional[int] = setting(None, "Global batch size. Default: the preset's (64; 512 for the mixture).")
     lr: Optional[float] = setting(None, "Learning rate of D, and of G unless --g_lr is given. Default: the preset's.")
@@ -67,7 +79,7 @@ class TrainConfig:
     beta_2: Optional[float] = setting(None, "Adam's beta_2. Default: the preset's (0.999; 0.9 for lsgan_gp and wgan_gp).")
     epsilon: Optional[float] = setting(None, "Adam's epsilon. Default: the preset's (1e-8, as the authors' TF1 code).")
     d_steps: Optional[int] = setting(None, "Discriminator updates per generator update. Default: 1 (5 for wgan_gp).")
-    gp_weight: Optional[float] = setting(None, "Gradient-penalty weight. Default: 150/64 for lsgan_gp (150 with --reduction=sum), 10 for wgan_gp.")
+    gp_weight: Optional[float] = setting(None, "Gradient-penalty weight. Default: the loss family's paper weight for --reduction (lsgan_gp: 150/64, 150 with sum; wgan_gp: 10), recorded in config.json.")
     out_dir: Optional[str] = setting(None, "Run directory: config.json (settings and their history), checkpoints/, samples/, events/ (TensorBoard), train.log. Default: runs/<dataset>-<loss>. Re-running into it resumes the run; settings that define the model (dataset, arch, options, loss, coding, reduction, z_dim, conditional, noise) must match.")
     sample_every: int = setting(500, "Write a fixed-noise sample grid every N steps.")
     checkpoint_every: int = setting(1000, "Write a checkpoint every N steps.")
@@ -98,19 +110,24 @@ class TrainConfig:
     @property
     def preset_name(self) -> str:
         """The preset that trains --dataset (tfds:mnist -> mnist)."""
-        return preset_for_tfds(self.tfds_name) if self.tfds_name else self.dataset
+        return presets.preset_for_tfds(self.tfds_name) if self.tfds_name else self.dataset
 
     def resolve(self, data_needed: bool = True) -> "TrainConfig":
         """A copy with every None filled from the preset, after checking each value (and that
         the data is there, unless `data_needed` is False: restoring a trained run for export,
         sampling or scoring against saved statistics does not read it)."""
+        from lsgan_tf import objectives
+        from lsgan_tf.data.datasets import check_data
+
         try:
             preset = presets.get(self.preset_name)
-        except (ValueError, DataError) as error:
+        except ValueError as error:
             raise ConfigError(f"--dataset: {error}") from None
-        if self.loss not in LOSS_FAMILIES:
-            raise ConfigError(f"--loss: unknown loss {self.loss!r}; expected one of {list(LOSS_FAMILIES)}.")
-        preset = presets.for_loss(preset, self.loss)
+        try:
+            objective = objectives.get(self.loss)
+        except ValueError as error:
+            raise ConfigError(f"--loss: {error}") from None
+        preset = objective.adjust_preset(preset)
         def chosen(value, default):
             return default if value is None else value
 
@@ -129,6 +146,7 @@ class TrainConfig:
             beta_1=chosen(self.beta_1, preset.beta_1),
             beta_2=chosen(self.beta_2, preset.beta_2),
             epsilon=chosen(self.epsilon, preset.epsilon),
+            gp_weight=chosen(self.gp_weight, objective.default_penalty_weight(self.reduction)),
             simultaneous_updates=preset.simultaneous_updates,
             pixel_range=tuple(preset.pixel_range),
             image_shape=tuple(preset.image_shape),
@@ -142,8 +160,10 @@ class TrainConfig:
         return resolved
 
     def _check(self) -> None:
+        from lsgan_tf import architectures
+
         for field in dataclasses.fields(self):
-            choices = field.metadata["choices"]
+            choices = choices_of(field)
             if choices and getattr(self, field.name) not in choices:
                 raise ConfigError(f"--{field.name}: expected one of {list(choices)}, got {getattr(self, field.name)!r}.")
         if self.conditional != (self.arch in architectures.CONDITIONAL_ARCHITECTURES):
@@ -174,6 +194,8 @@ class TrainConfig:
         """--arch_option=NAME=VALUE flags as keyword options of the architecture's function
         (e.g. digits' kernel_size=5, fc_norm=flat, d_fc_norm=false), each value converted to
         the type of that option's default; a ConfigError names a bad or unknown one."""
+        from lsgan_tf import architectures
+
         parameters = inspect.signature(architectures.ARCHITECTURES[self.arch]).parameters
         known = sorted(name for name in parameters if name not in RESERVED_ARCH_OPTIONS)
         options = {}
@@ -208,7 +230,9 @@ class TrainConfig:
     @functools.cached_property
     def preset(self) -> presets.Preset:
         """The dataset's preset adjusted to the loss family (looked up once per config)."""
-        return presets.for_loss(presets.get(self.preset_name), self.loss)
+        from lsgan_tf import objectives
+
+        return objectives.get(self.loss).adjust_preset(presets.get(self.preset_name))
 
 
 def define_flags(flag_values: flags.FlagValues, names: Optional[Sequence[str]] = None) -> None:
@@ -216,7 +240,7 @@ def define_flags(flag_values: flags.FlagValues, names: Optional[Sequence[str]] =
     help and choices (their one declaration, above); lsgan-train calls it, and experiments that
     pass training settings through."""
     for field in dataclasses.fields(TrainConfig):
-        help_text, choices = field.metadata["help"], field.metadata["choices"]
+        help_text, choices = field.metadata["help"], choices_of(field)
         if not field.metadata["flag"] or (names is not None and field.name not in names):
             continue
         if choices:

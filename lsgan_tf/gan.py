@@ -1,12 +1,9 @@
 """GAN training as Keras 3 models: `GAN` (unconditional) and `ConditionalGAN` (integer labels).
 
-`train_step` runs `d_steps` discriminator updates, then one generator update, for one of the
-loss families:
-
-- `lsgan`: least squares losses with an a-b-c coding (Eq. 13 "-110" or Eq. 14 "011").
-- `nsgan`: the regular (non-saturating) GAN baseline.
-- `lsgan_gp`: LSGAN plus the DRAGAN-style penalty of TPAMI 4.3.2.
-- `wgan_gp`: the WGAN-GP baseline.
+`train_step` runs `d_steps` discriminator updates, then one generator update, for the loss
+family (`lsgan_tf.objectives`) given to `compile`: `lsgan` (least squares, Eq. 13 "-110" or
+Eq. 14 "011" coding), `nsgan` (the regular GAN baseline), `lsgan_gp` (LSGAN plus the
+DRAGAN-style penalty of TPAMI 4.3.2), `wgan_gp`, or any family registered there.
 
 D is called separately on the real and on the fake batch, as in the authors' code, so batch
 norm in D sees separate statistics. The G update reuses the noise of the last D update (the
@@ -29,36 +26,23 @@ mean-reduced terms are divided by the number of replicas, sum-reduced terms are 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple, Union
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from lsgan_tf import losses
-from lsgan_tf.architectures.batch_norm import batch_groups
+from lsgan_tf import losses, objectives
 from lsgan_tf.architectures.blocks import LabelProjection
 from lsgan_tf.noise import NOISE_DISTRIBUTIONS
-from lsgan_tf.replica_random import replica_share_of_global_draw
-
-LOSS_FAMILIES = ("lsgan", "nsgan", "lsgan_gp", "wgan_gp")
-
-# Paper defaults for the penalty weight. LSGAN-GP: lambda = 150 with the authors' half-sum LS
-# terms over a batch of 64; against mean-reduced LS terms the same balance is 150 / 64.
-PAPER_BATCH_SIZE = 64
-DEFAULT_GP_WEIGHTS = {
-    ("lsgan_gp", "sum"): 150.0,
-    ("lsgan_gp", "mean"): 150.0 / PAPER_BATCH_SIZE,
-    ("wgan_gp", "sum"): 10.0,
-    ("wgan_gp", "mean"): 10.0,
-}
+from lsgan_tf.utils.replica_random import replica_share_of_global_draw
 
 METRIC_NAMES = ("d_loss", "g_loss", "d_real", "d_fake", "gp")
 
 
-def default_gp_weight(loss: str, reduction: str = "mean") -> float:
-    """The paper's penalty weight for a loss family and reduction (0 for families without one)."""
-    return DEFAULT_GP_WEIGHTS.get((loss, reduction), 0.0)
+def global_step(model: "GAN") -> int:
+    """The number of generator updates so far (works for distributed variables too)."""
+    return int(tf.convert_to_tensor(model.g_optimizer.iterations.value).numpy())
 
 
 def _batch_norm_layers(network: keras.Model) -> Iterator[keras.layers.BatchNormalization]:
@@ -137,48 +121,46 @@ class GAN(keras.Model):
         self,
         d_optimizer: keras.optimizers.Optimizer,
         g_optimizer: keras.optimizers.Optimizer,
-        loss: str = "lsgan",
+        objective: Union[str, objectives.Objective] = "lsgan",
         coding: losses.Coding = "-110",
         reduction: str = "mean",
         gp_weight: Optional[float] = None,
         gp_c: float = 30.0,
-        d_steps: int = 1,
+        d_steps: Optional[int] = None,
         simultaneous_updates: bool = False,
-        joint_discriminator_batches: bool = False,
         **kwargs,
     ) -> None:
         """Sets the two optimizers and the objective.
 
         Args:
           d_optimizer, g_optimizer: one optimizer per network.
-          loss: one of LOSS_FAMILIES.
+          objective: a loss family of `lsgan_tf.objectives` (or its name).
           coding: LSGAN a-b-c coding, "-110", "011" or an (a, b, c) tuple (LSGAN families only).
           reduction: "mean" (the paper's expectation) or "sum" (the authors' half batch sum).
-          gp_weight: penalty weight; None takes `default_gp_weight(loss, reduction)`.
+          gp_weight: penalty weight; None takes the family's paper weight for `reduction`.
           gp_c: the LSGAN-GP perturbation scale c.
-          d_steps: discriminator updates per generator update.
+          d_steps: discriminator updates per generator update; None takes the family's.
           simultaneous_updates: compute both updates from one forward pass and apply them
             together (the Gaussian-mixture script); requires d_steps == 1.
         """
         super().compile(**kwargs)
-        if loss not in LOSS_FAMILIES:
-            raise ValueError(f"Unknown loss family {loss!r}; expected one of {list(LOSS_FAMILIES)}.")
+        objective = objectives.get(objective) if isinstance(objective, str) else objective
+        d_steps = objective.critic_steps if d_steps is None else int(d_steps)
         if reduction not in losses.REDUCTIONS:
             raise ValueError(f"Unknown reduction {reduction!r}; expected one of {list(losses.REDUCTIONS)}.")
-        if int(d_steps) < 1:
+        if d_steps < 1:
             raise ValueError(f"d_steps must be >= 1, got {d_steps}.")
-        if simultaneous_updates and int(d_steps) != 1:
+        if simultaneous_updates and d_steps != 1:
             raise ValueError("simultaneous_updates requires d_steps == 1.")
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
-        self.loss_family = loss
+        self.objective = objective
         self.coding = losses.resolve_coding(coding)
         self.reduction = reduction
-        self.gp_weight = float(default_gp_weight(loss, reduction) if gp_weight is None else gp_weight)
+        self.gp_weight = float(objective.default_penalty_weight(reduction) if gp_weight is None else gp_weight)
         self.gp_c = float(gp_c)
-        self.d_steps = int(d_steps)
+        self.d_steps = d_steps
         self.simultaneous_updates = bool(simultaneous_updates)
-        self.joint_discriminator_batches = bool(joint_discriminator_batches)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in METRIC_NAMES}
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -234,57 +216,32 @@ class GAN(keras.Model):
         return replica_share_of_global_draw(draw, (batch_size, self.z_dim))
 
     # ------------------------------------------------------------------ objective
-    def _uses_least_squares(self) -> bool:
-        return self.loss_family in ("lsgan", "lsgan_gp")
-
     def discriminator_objective(self, real_scores, fake_scores):
         """D's adversarial loss (without a penalty) for the compiled loss family."""
-        if self._uses_least_squares():
-            return losses.least_squares_discriminator_loss(
-                real_scores, fake_scores, self.coding, self.reduction
-            )
-        if self.loss_family == "nsgan":
-            return losses.ns_discriminator_loss(real_scores, fake_scores)
-        return losses.wasserstein_discriminator_loss(real_scores, fake_scores)
+        return self.objective.discriminator_loss(real_scores, fake_scores, self.coding, self.reduction)
 
     def generator_objective(self, fake_scores):
         """G's loss for the compiled loss family."""
-        if self._uses_least_squares():
-            return losses.least_squares_generator_loss(fake_scores, self.coding, self.reduction)
-        if self.loss_family == "nsgan":
-            return losses.ns_generator_loss(fake_scores)
-        return losses.wasserstein_generator_loss(fake_scores)
+        return self.objective.generator_loss(fake_scores, self.coding, self.reduction)
 
     def gradient_penalty(self, real, fake, labels):
         """The family's gradient penalty (unweighted), or 0 for families without one."""
+        if self.objective.penalty is None:
+            return ops.zeros((), dtype=keras.config.floatx())
         critic = lambda x: self.discriminate(x, labels, training=True)  # noqa: E731
-        if self.loss_family == "lsgan_gp":
-            return losses.dragan_penalty(critic, real, c=self.gp_c, seed=self.seed_generator)
-        if self.loss_family == "wgan_gp":
-            return losses.wgan_gp_penalty(critic, real, fake, seed=self.seed_generator)
-        return ops.zeros((), dtype=keras.config.floatx())
+        return self.objective.penalty(critic, real, fake, c=self.gp_c, seed=self.seed_generator)
 
     def _replica_scales(self) -> Tuple[float, float]:
         """(scale of the adversarial terms, scale of mean terms) for this replica's gradients."""
         mean_scale = 1.0 / tf.distribute.get_strategy().num_replicas_in_sync
-        summed = self._uses_least_squares() and self.reduction == "sum"
-        return (1.0 if summed else mean_scale), mean_scale
+        return (1.0 if self.objective.sums_over_batch(self.reduction) else mean_scale), mean_scale
 
     # ------------------------------------------------------------------- training
-    def _discriminator_scores(self, real, fake, labels):
-        """D(real) and D(fake) in training mode: one call on [real; fake] whose batch norm layers
-        normalise each half with its own statistics (`batch_groups`), or two calls."""
-        if not self.joint_discriminator_batches:
-            return self.discriminate(real, labels, training=True), self.discriminate(fake, labels, training=True)
-        both_labels = None if labels is None else ops.concatenate([labels, labels], axis=0)
-        with batch_groups(2):
-            scores = self.discriminate(ops.concatenate([real, fake], axis=0), both_labels, training=True)
-        return scores[: ops.shape(real)[0]], scores[ops.shape(real)[0]:]
-
     def _discriminator_loss(self, real, fake, labels):
         """(loss for this replica's gradient, reported D loss) on one real and one fake batch."""
         adversarial_scale, mean_scale = self._replica_scales()
-        real_scores, fake_scores = self._discriminator_scores(real, fake, labels)
+        real_scores = self.discriminate(real, labels, training=True)
+        fake_scores = self.discriminate(fake, labels, training=True)
         adversarial = self.discriminator_objective(real_scores, fake_scores)
         penalty = self.gradient_penalty(real, fake, labels)
         self.trackers["d_loss"].update_state(adversarial + self.gp_weight * penalty)

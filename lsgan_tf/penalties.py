@@ -13,7 +13,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from lsgan_tf.replica_random import replica_share_of_global_draw
+from lsgan_tf.utils.replica_random import replica_share_of_global_draw
 
 Seed = Union[int, keras.random.SeedGenerator, None]
 

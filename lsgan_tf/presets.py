@@ -1,6 +1,7 @@
 """The papers' training settings per dataset, so `train.py --dataset=X` needs no other flag.
 
-Values come from the papers and the authors' code as docs/PAPERS.md §1-§2 lists them. Where the
+Values come from the papers and the authors' code as docs/PAPERS.md §1-§2 lists them; a loss
+family's own settings (the GP families' Adam and D steps) are in `lsgan_tf.objectives`. Where the
 papers give no number (the step counts of the LSUN, cat and HWDB runs, the digits' z size),
 the preset says so in `notes` and uses the DCGAN convention.
 """
@@ -89,11 +90,9 @@ PRESETS: Dict[str, Preset] = {
     )
 }
 
-# The loss-family-specific settings of TPAMI 4.3.2 (LSGAN-GP) and the WGAN-GP baseline.
-GP_OVERRIDES = {
-    "lsgan_gp": {"lr": 1e-4, "beta_1": 0.5, "beta_2": 0.9},
-    "wgan_gp": {"lr": 1e-4, "beta_1": 0.5, "beta_2": 0.9, "d_steps": 5},
-}
+# The preset that trains each TFDS dataset (--dataset=tfds:NAME).
+TFDS_PRESETS = {"mnist": "mnist", "cifar10": "cifar10", "lsun": "lsun64", "hwdb1": "hwdb",
+                "small_variability_digits": "digits"}
 
 
 def get(dataset: str) -> Preset:
@@ -103,9 +102,9 @@ def get(dataset: str) -> Preset:
     return PRESETS[dataset]
 
 
-def for_loss(preset: Preset, loss: str) -> Preset:
-    """The preset adjusted to a loss family (the GP families use Adam(1e-4, 0.5, 0.9) etc.)."""
-    overrides = dict(GP_OVERRIDES.get(loss, {}))
-    if overrides and preset.g_lr is not None:
-        overrides["g_lr"] = overrides["lr"]
-    return dataclasses.replace(preset, **overrides)
+def preset_for_tfds(name: str) -> str:
+    """The preset that trains a TFDS dataset name (tfds:mnist -> mnist, tfds:lsun/bedroom -> lsun64)."""
+    base = name.split("/")[0].split(":")[0]
+    if base not in TFDS_PRESETS:
+        raise ValueError(f"No preset for TFDS dataset {name!r}; supported: {sorted(TFDS_PRESETS)}.")
+    return TFDS_PRESETS[base]

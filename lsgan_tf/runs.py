@@ -1,6 +1,5 @@
-"""The run directory: its layout, its config.json, and reading a run back (its config and a
-restored generator). Training, export, evaluation and the experiments all find a run's files
-through the names declared here.
+"""The run directory: `RunDir` owns every path in it, its config.json and the resume checks.
+Training, export, evaluation and the experiments find a run's files through it alone.
 
     <run_dir>/config.json     every resolved setting, versions, and the history of its starts
     <run_dir>/classes.tsv     a conditional HWDB run's class table (index, character, GB code, count)
@@ -8,96 +7,126 @@ through the names declared here.
     <run_dir>/samples/        fixed-noise grids, step_NNNNNN.png
     <run_dir>/events/         TensorBoard
     <run_dir>/train.log       the progress lines
-    <run_dir>/train.lock      the trainer's exclusive lock (lsgan_tf/run_lock.py)
-    <run_dir>/evaluation.json evaluate.py's scores
+    <run_dir>/train.lock      the trainer's exclusive lock (lsgan_tf/training/run_lock.py)
+    <run_dir>/evaluation.json lsgan-evaluate's scores
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-from lsgan_tf.atomic import write_bytes, write_json
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import hwdb
+from lsgan_tf.errors import ConfigError, RunError
+from lsgan_tf.utils.atomic import write_bytes, write_json
 
-CONFIG_FILE = "config.json"
-CHECKPOINTS = "checkpoints"
-SAMPLES = "samples"
-EVENTS = "events"
-LOG_FILE = "train.log"
-LOCK_FILE = "train.lock"
-EVALUATION_FILE = "evaluation.json"
+# Settings that define the model or its objective: a resumed run must keep them.
+MODEL_SETTINGS = ("dataset", "arch", "arch_option", "loss", "coding", "reduction", "z_dim", "conditional", "noise")
 
 
-class RunError(ValueError):
-    """A run directory without what is needed; the message says what to do."""
+def _comparable(value):
+    return list(value) if isinstance(value, (list, tuple)) else value
 
 
-def read_record(run_dir: str) -> Optional[Dict[str, Any]]:
-    """The run's config.json as written (None when the folder holds no run yet)."""
-    path = os.path.join(run_dir, CONFIG_FILE)
-    if not os.path.exists(path):
-        return None
-    with open(path) as handle:
-        return json.load(handle)
+class RunDir:
+    """The files of one training run, under `path`."""
 
+    def __init__(self, path: str):
+        self.path = str(path)
 
-def write_record(run_dir: str, record: Dict[str, Any]) -> str:
-    """Writes the run's config.json atomically (sorted keys, indented)."""
-    return write_json(os.path.join(run_dir, CONFIG_FILE), record, indent=2, sort_keys=True)
+    def __repr__(self) -> str:
+        return f"RunDir({self.path!r})"
 
+    def _file(self, name: str) -> str:
+        return os.path.join(self.path, name)
 
-def load_config(run_dir: str) -> Tuple[TrainConfig, dict]:
-    """The TrainConfig of a run directory (from its config.json) and the raw record."""
-    record = read_record(run_dir)
-    if record is None:
-        raise RunError(f"{run_dir} is not a training run directory (no {CONFIG_FILE}); pass the --out_dir of a train.py run.")
-    fields = {key: value for key, value in record.items() if key in TrainConfig.__dataclass_fields__}
-    return TrainConfig(**fields), record
+    @property
+    def config_file(self) -> str:
+        return self._file("config.json")
 
+    @property
+    def checkpoints(self) -> str:
+        return self._file("checkpoints")
 
-def write_class_table(run_dir: str, table: hwdb.ClassTable) -> str:
-    """Keeps the run's class table beside its config, whatever route the data came by."""
-    return write_bytes(os.path.join(run_dir, hwdb.CLASSES_FILE), table.to_tsv().encode("utf-8"))
+    @property
+    def samples(self) -> str:
+        return self._file("samples")
 
+    @property
+    def events(self) -> str:
+        return self._file("events")
 
-def class_table(run_dir: str) -> Optional[hwdb.ClassTable]:
-    """The class table a conditional HWDB run trained with (None for other runs)."""
-    path = os.path.join(run_dir, hwdb.CLASSES_FILE)
-    if not os.path.exists(path):
-        return None
-    with open(path, encoding="utf-8") as handle:
-        return hwdb.ClassTable.from_tsv(handle.read())
+    @property
+    def log_file(self) -> str:
+        return self._file("train.log")
 
+    @property
+    def lock_file(self) -> str:
+        return self._file("train.lock")
 
-def run_checkpoints(run_dir: str) -> List[str]:
-    """The run's kept checkpoints, oldest first."""
-    from lsgan_tf.checkpoints import listed_checkpoints
+    @property
+    def evaluation_file(self) -> str:
+        return self._file("evaluation.json")
 
-    return listed_checkpoints(os.path.join(run_dir, CHECKPOINTS))
+    @property
+    def classes_file(self) -> str:
+        return self._file(hwdb.CLASSES_FILE)
 
+    def sample_path(self, step: int) -> str:
+        """The fixed-noise grid written at `step`."""
+        return os.path.join(self.samples, f"step_{step:06d}.png")
 
-def restore_model(run_dir: str, checkpoint: Optional[str] = None):
-    """(model, config, record): the run's GAN with the newest (or the given) checkpoint restored."""
-    from lsgan_tf.training import build_gan, make_checkpoint
+    # ------------------------------------------------------------------ the record
+    def read_record(self) -> Optional[Dict[str, Any]]:
+        """The run's config.json as written (None when the folder holds no run yet)."""
+        if not os.path.exists(self.config_file):
+            return None
+        with open(self.config_file) as handle:
+            return json.load(handle)
 
-    from lsgan_tf.checkpoints import MISMATCHED, UNREADABLE, CheckpointError, restore_newest_readable
+    def write_record(self, record: Dict[str, Any]) -> str:
+        """Writes the run's config.json atomically (sorted keys, indented)."""
+        return write_json(self.config_file, record, indent=2, sort_keys=True)
 
-    config, record = load_config(run_dir)
-    config = config.resolve(data_needed=False)
-    model = build_gan(config, record.get("num_classes"))
-    if checkpoint is None:  # the newest readable one, as a resumed training run takes it
-        try:
-            path = restore_newest_readable(make_checkpoint(model), os.path.join(run_dir, CHECKPOINTS))
-        except CheckpointError as error:
-            raise RunError(str(error)) from None
-        if path is None:
-            raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty); train longer or pass --checkpoint.")
-        return model, config, record
-    try:
-        make_checkpoint(model).restore(checkpoint).expect_partial().assert_existing_objects_matched()
-    except UNREADABLE + MISMATCHED as error:
-        raise RunError(f"cannot restore {checkpoint}: {str(error).splitlines()[0]}") from None
-    return model, config, record
+    def load_config(self) -> Tuple[TrainConfig, Dict[str, Any]]:
+        """The TrainConfig of the run (from its config.json) and the raw record."""
+        record = self.read_record()
+        if record is None:
+            raise RunError(f"{self.path} is not a training run directory (no config.json); pass the --out_dir of a "
+                           f"training run.")
+        fields = {key: value for key, value in record.items() if key in TrainConfig.__dataclass_fields__}
+        return TrainConfig(**fields), record
+
+    def check_resume(self, config: TrainConfig, stored: Optional[Dict[str, Any]]) -> Dict[str, list]:
+        """The settings of `config` that differ from the run's stored record, as {name: [stored, given]}.
+        Raises ConfigError listing them when one of MODEL_SETTINGS differs (the checkpoints hold
+        another model or objective); the others (steps, learning rate, intervals, ...) may change."""
+        if stored is None:
+            return {}
+        given = dataclasses.asdict(config)
+        changed = {name: [stored[name], given[name]] for name in given
+                   if name in stored and _comparable(stored[name]) != _comparable(given[name])}
+        conflicts = {name: values for name, values in changed.items() if name in MODEL_SETTINGS}
+        if conflicts:
+            lines = "; ".join(f"--{name}: the run has {old!r}, the command gives {new!r}"
+                              for name, (old, new) in conflicts.items())
+            raise ConfigError(
+                f"--out_dir={self.path} holds a run with other model settings ({lines}). Resume it with its own "
+                f"settings (config.json), or pass another --out_dir for the new run."
+            )
+        return changed
+
+    # --------------------------------------------------------------- class table
+    def write_class_table(self, table: hwdb.ClassTable) -> str:
+        """Keeps the run's class table beside its config, whatever route the data came by."""
+        return write_bytes(self.classes_file, table.to_tsv().encode("utf-8"))
+
+    def class_table(self) -> Optional[hwdb.ClassTable]:
+        """The class table a conditional HWDB run trained with (None for other runs)."""
+        if not os.path.exists(self.classes_file):
+            return None
+        with open(self.classes_file, encoding="utf-8") as handle:
+            return hwdb.ClassTable.from_tsv(handle.read())

@@ -2,8 +2,12 @@
 (`make setup`: pip install -e .); pytest puts the project root first on the import path (tests/
 is a package), so `tests.fixtures` imports."""
 
+import fcntl
 import os
 import re
+import shutil
+import subprocess
+import sys
 
 import keras
 import pytest
@@ -30,6 +34,30 @@ def subprocess_env(**extra):
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
     env.update(extra)
     return env
+
+
+def shared_across_workers(tmp_path_factory, name, make):
+    """A folder made once per test run by `make(folder)` and shared by every pytest-xdist worker
+    (under the run's common temporary root, guarded by a file lock): an expensive fixture, such
+    as a trained classifier, is then built once instead of once per worker."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' basetemps are siblings in one run's folder
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / f"{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (root / f"{name}.done").touch()
+    return folder
+
+
+def run_script(path, *flags, env=None, timeout=300):
+    """Runs one of the project's scripts (path relative to the checkout) in a child process."""
+    return subprocess.run([sys.executable, os.path.join(ROOT, path), *flags], capture_output=True, text=True,
+                          timeout=timeout, env=env or subprocess_env(), cwd=ROOT)
 
 
 def user_env():

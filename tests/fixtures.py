@@ -3,12 +3,12 @@ cat images with .cat landmark files."""
 
 import io
 import os
-from typing import Iterable, Tuple
+from typing import Iterable, Iterator, Tuple
 
 import numpy as np
 from PIL import Image
 
-from lsgan_tf.data import hwdb
+from lsgan_tf.data import hwdb, records
 
 # GB2312 codes used by the fixtures.
 LEVEL1 = {"啊": b"\xb0\xa1", "国": b"\xb9\xfa", "中": b"\xd6\xd0", "座": b"\xd7\xf9"}
@@ -59,3 +59,19 @@ def write_cat(folder: str, name: str, image: np.ndarray, points=None, raw_annota
         with open(path + ".cat", "w") as handle:
             handle.write(text + " ")
     return path
+
+
+def prepared_records(data_dir: str) -> Iterator[tuple]:
+    """Every (image, label) of a prepared folder (lsgan-prep-*) as numpy, in file order."""
+    import tensorflow as tf
+
+    for name in records.read_info(data_dir)["shards"]:
+        for serialized in tf.data.TFRecordDataset(os.path.join(data_dir, name)):
+            image, label = records.parse_example(serialized)
+            yield image.numpy(), int(label.numpy())
+
+
+def psnr(reference: np.ndarray, test: np.ndarray, data_range: float) -> float:
+    """Peak signal-to-noise ratio in dB between two arrays over a value range."""
+    mse = float(np.mean((np.asarray(reference, np.float64) - np.asarray(test, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(data_range**2 / mse)

@@ -32,7 +32,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lsgan_tf.training import TrainConfig, build_gan
+from lsgan_tf.config import TrainConfig
+from lsgan_tf.training.build import build_gan
 from tests.reference.authors_iteration import (
     AuthorsIteration,
     Objective,
@@ -136,6 +137,7 @@ def stays_at_rounding_noise(reference_value, initial_value) -> bool:
     return not np.any(initial_value) and np.abs(reference_value).max() <= ZERO_GRADIENT_BOUND
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_ten_iterations_equal_the_authors_iteration(name, tmp_path, float64):
     case = cases(tmp_path)[name]

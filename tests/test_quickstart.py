@@ -5,9 +5,12 @@ import json
 import os
 import shutil
 
+import pytest
+
 from tests.conftest import ROOT
 
 
+@pytest.mark.slow
 def test_quickstart_notebook_runs(monkeypatch):
     monkeypatch.setenv("LSGAN_QUICKSTART_TINY", "1")
     notebook = json.load(open(os.path.join(ROOT, "examples", "quickstart.ipynb"), encoding="utf-8"))

@@ -1,48 +1,29 @@
 """Batch normalisation as the papers' networks train it: Keras' BatchNormalization with a faster
-training pass and per-group statistics.
+training pass.
 
 - **Fused kernel.** In training, a 4-D float32 batch is normalised by TensorFlow's
   `FusedBatchNormV3` (one pass forward, one backward) instead of Keras' dozen element-wise
   ops. The math is Keras': the batch mean and biased variance normalise the batch (Ioffe &
   Szegedy, Algorithm 1), and the moving averages are updated with the biased variance (the
   kernel reports the unbiased one, n / (n - 1) times larger; it is scaled back).
-- **Groups.** Within `batch_groups(n)` a batch is n equal groups (D's real and fake halves in
-  one call): each group is normalised with its own statistics, and the moving averages are
-  updated group after group, as n consecutive calls of the layer would update them.
 
 Other dtypes (float64) and dense (2-D) features are normalised with Keras' element-wise ops
-(the kernel measured slower than them on dense features), groups included. Inference,
-synchronized (cross-replica) statistics, masks and renorm take Keras' own path, so exported
-graphs are Keras' (tests/test_batch_norm.py compares the two).
+(the kernel measured slower than them on dense features). Inference, synchronized
+(cross-replica) statistics, masks and renorm take Keras' own path, so exported graphs are Keras' (tests/architectures/test_batch_norm.py compares the two).
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from typing import Iterator, Tuple
+from typing import Tuple
 
 import keras
 import tensorflow as tf
 from keras import layers, ops
 
-_GROUPS = contextvars.ContextVar("batch_norm_groups", default=1)
-
-
-@contextlib.contextmanager
-def batch_groups(count: int) -> Iterator[None]:
-    """Within this block (at trace time), `BatchNorm` layers treat each batch as `count` equal
-    groups with statistics of their own."""
-    token = _GROUPS.set(int(count))
-    try:
-        yield
-    finally:
-        _GROUPS.reset(token)
-
 
 @keras.saving.register_keras_serializable(package="lsgan_tf")
 class BatchNorm(layers.BatchNormalization):
-    """Keras' BatchNormalization, trained with the fused kernel and per-group statistics (module doc)."""
+    """Keras' BatchNormalization, trained with the fused kernel (module doc)."""
 
     def _own_path_applies(self, inputs, training, mask) -> bool:
         """Training on the channels (last) axis, without a mask, renorm or cross-replica statistics."""
@@ -51,7 +32,7 @@ class BatchNorm(layers.BatchNormalization):
                 and keras.backend.backend() == "tensorflow")
 
     def _normalize(self, x) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
-        """(normalised x, batch mean, biased batch variance) of one group."""
+        """(normalised x, batch mean, biased batch variance) of the batch."""
         channels = x.shape[-1]
         gamma = ops.cast(self.gamma, x.dtype) if self.scale else ops.ones((channels,), x.dtype)
         beta = ops.cast(self.beta, x.dtype) if self.center else ops.zeros((channels,), x.dtype)
@@ -67,17 +48,10 @@ class BatchNorm(layers.BatchNormalization):
         return y, mean, unbiased * ((count - 1.0) / count)
 
     def call(self, inputs, training=None, mask=None):
-        groups = _GROUPS.get()
         if not self._own_path_applies(inputs, training, mask):
-            if groups > 1 and training:
-                raise ValueError(f"{self.name}: per-group statistics need an unsynchronized, unmasked batch norm.")
             return super().call(inputs, training=training, mask=mask)
         inputs = ops.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))  # as Keras: BN in >= float32
-        outputs = []
-        for group in (tf.split(inputs, groups, axis=0) if groups > 1 else [inputs]):
-            y, mean, variance = self._normalize(group)
-            for average, value in ((self.moving_mean, mean), (self.moving_variance, variance)):
-                average.assign(ops.cast(average, value.dtype) * self.momentum + value * (1.0 - self.momentum))
-            outputs.append(y)
-        outputs = tf.concat(outputs, axis=0) if groups > 1 else outputs[0]
+        outputs, mean, variance = self._normalize(inputs)
+        for average, value in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            average.assign(ops.cast(average, value.dtype) * self.momentum + value * (1.0 - self.momentum))
         return ops.cast(outputs, self.compute_dtype)

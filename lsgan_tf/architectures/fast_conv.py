@@ -15,7 +15,7 @@ docs/PERFORMANCE.md). `transposed_conv` evaluates it by one of
 
 On a CPU the method of each shape is measured: the first time a shape is met on a machine,
 every applicable method runs a few times at batch 64 and the fastest is kept in
-<cache>/transposed_conv_methods.json (lsgan_tf/cache.py), keyed by the CPU and the TensorFlow
+<cache>/transposed_conv_methods.json (lsgan_tf/utils/cache.py), keyed by the CPU and the TensorFlow
 version, so that every later process (a resumed run included) takes the same one.
 """
 
@@ -33,8 +33,8 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from lsgan_tf.atomic import write_json
-from lsgan_tf.cache import cache_directory
+from lsgan_tf.utils.atomic import write_json
+from lsgan_tf.utils.cache import cache_directory
 
 METHODS = ("phases", "flipped_conv", "native")
 METHODS_FILE = "transposed_conv_methods.json"

@@ -12,14 +12,13 @@ Writes <run_dir>/evaluation.json (or --out) and prints a table.
 
 from __future__ import annotations
 
-import os
 import sys
 
 from absl import flags, logging
 
-from lsgan_tf import quiet
-from lsgan_tf.atomic import write_json
-from lsgan_tf.cache import cache_directory
+from lsgan_tf.utils import quiet
+from lsgan_tf.utils.atomic import write_json
+from lsgan_tf.utils.cache import cache_directory
 from lsgan_tf.cli import program, run_app
 
 FLAGS = flags.FLAGS
@@ -43,10 +42,9 @@ def main(argv) -> int:
     del argv
     quiet.quiet_tensorflow_startup()
     logging.set_verbosity(logging.WARNING)
-    from lsgan_tf import runs
-    from lsgan_tf.evaluate_run import evaluate_run
-    from lsgan_tf.evaluation.features import FeatureError
-    from lsgan_tf.runs import RunError
+    from lsgan_tf.errors import FeatureError, RunError
+    from lsgan_tf.evaluation.run import evaluate_run
+    from lsgan_tf.runs import RunDir
 
     try:
         results = evaluate_run(FLAGS.run_dir, checkpoint=FLAGS.checkpoint, num_samples=FLAGS.num_samples,
@@ -55,7 +53,7 @@ def main(argv) -> int:
     except (FeatureError, RunError) as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
-    out = FLAGS.out or os.path.join(FLAGS.run_dir, runs.EVALUATION_FILE)
+    out = FLAGS.out or RunDir(FLAGS.run_dir).evaluation_file
     write_json(out, results, indent=2)
     width = max(len(name) for name in results)
     for name, value in results.items():

@@ -12,7 +12,7 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 from lsgan_tf.cli import program, run_app
 
 FLAGS = flags.FLAGS
@@ -31,7 +31,8 @@ def main(argv) -> int:
     del argv
     quiet.quiet_tensorflow_startup()
     logging.set_verbosity(logging.WARNING)
-    from lsgan_tf.export_run import ExportError, export_run
+    from lsgan_tf.errors import ExportError
+    from lsgan_tf.export.run import export_run
 
     try:
         paths = export_run(FLAGS.run_dir, FLAGS.out, checkpoint=FLAGS.checkpoint, version=FLAGS.version,

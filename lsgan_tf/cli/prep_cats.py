@@ -11,7 +11,7 @@ import time
 
 from absl import flags
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 from lsgan_tf.cli import prep_common, run_app
 
 quiet.quiet_tensorflow_startup()
@@ -19,7 +19,7 @@ quiet.quiet_tensorflow_startup()
 from lsgan_tf.cli.prep_common import define_output_flags, fail, print_summary, progress
 from lsgan_tf.data import cats, records
 from lsgan_tf.data.images_io import ImageDecodeError, list_images
-from lsgan_tf.images import save_png
+from lsgan_tf.utils.images import save_png
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("src", None, "Folder holding CAT_00 ... CAT_06 (X.jpg with X.jpg.cat).", required=True)

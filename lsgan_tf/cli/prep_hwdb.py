@@ -13,7 +13,7 @@ import time
 
 from absl import flags
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 from lsgan_tf.cli import prep_common, run_app
 
 quiet.quiet_tensorflow_startup()

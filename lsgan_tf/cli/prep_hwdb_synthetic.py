@@ -23,7 +23,7 @@ from typing import Optional
 
 from absl import flags
 
-from lsgan_tf.atomic import atomic_path
+from lsgan_tf.utils.atomic import atomic_path
 from lsgan_tf.cli import program, run_app
 from lsgan_tf.cli.prep_common import fail, progress
 from lsgan_tf.data import hwdb_render

@@ -19,7 +19,7 @@ import numpy as np
 from absl import flags
 
 from lsgan_tf.cli import program, run_app
-from lsgan_tf.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
+from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
 from lsgan_tf.noise import DISTRIBUTION_NAMES, draw_z
 
 FLAGS = flags.FLAGS

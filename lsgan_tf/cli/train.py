@@ -14,12 +14,13 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf import quiet
+from lsgan_tf.utils import quiet
 from lsgan_tf.cli import program, run_app
 
 quiet.quiet_tensorflow_startup()
 
-from lsgan_tf.config import ConfigError, TrainConfig, config_from_flags, define_flags  # noqa: E402  (after the quiet start-up)
+from lsgan_tf.config import TrainConfig, config_from_flags, define_flags  # noqa: E402  (after the quiet start-up)
+from lsgan_tf.errors import ConfigError
 
 FLAGS = flags.FLAGS
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
@@ -31,8 +32,8 @@ define_flags(FLAGS)
 def main(argv) -> int:
     del argv
     logging.set_verbosity(logging.WARNING)
-    from lsgan_tf.data.datasets import DataError
-    from lsgan_tf.training import TrainingDiverged, train
+    from lsgan_tf.errors import DataError, TrainingDiverged
+    from lsgan_tf.training.loop import train
 
     config = config_from_flags(FLAGS)
     try:

@@ -18,17 +18,16 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
+from lsgan_tf.errors import DataError
 from lsgan_tf.data import digits_render, folders, hwdb, lsun, pipeline, records
 from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.data.images_io import ImageDecodeError
 from lsgan_tf.data.mixture import mixture_dataset
-from lsgan_tf.presets import Preset
+from lsgan_tf.presets import TFDS_PRESETS, Preset
 
 RENDERED_DIGIT_VARIANTS = {"digits": "shift", "digits_rotate": "shift_rotate"}
 AUTHORS_DIGIT_FOLDERS = {"digits": "times.shift", "digits_rotate": "times.shift.rotate"}
 SHUFFLE_BUFFER = 20_000
-TFDS_PRESETS = {"mnist": "mnist", "cifar10": "cifar10", "lsun": "lsun64", "hwdb1": "hwdb",
-                "small_variability_digits": "digits"}
 WHERE_TO_GET = {
     "hwdb": ("Download HWDB1.0 (.gnt files) from CASIA and pass their folder, or convert them with data_prep/hwdb.py; "
              "without HWDB, render a stand-in with data_prep/hwdb_synthetic.py --out=data/hwdb_synth."),
@@ -38,18 +37,6 @@ WHERE_TO_GET = {
     "cifar10": "Use --dataset=tfds:cifar10 with a TFDS data_dir that holds it, or a folder of 32x32 images.",
     "mnist": "Use --dataset=tfds:mnist with a TFDS data_dir that holds it, or a folder <digit>/*.png.",
 }
-
-
-class DataError(ValueError):
-    """The data a run asked for is missing or unreadable; the message says what to do."""
-
-
-def preset_for_tfds(name: str) -> str:
-    """The preset that trains a TFDS dataset name (tfds:mnist -> mnist, tfds:lsun/bedroom -> lsun64)."""
-    base = name.split("/")[0].split(":")[0]
-    if base not in TFDS_PRESETS:
-        raise DataError(f"No preset for TFDS dataset {name!r}; supported: {sorted(TFDS_PRESETS)}.")
-    return TFDS_PRESETS[base]
 
 
 def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None) -> None:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.data.images_io import IMAGE_EXTENSIONS, list_images
-from lsgan_tf.tf_errors import op_error_text
+from lsgan_tf.utils.tf_errors import op_error_text
 
 TF_DECODABLE = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

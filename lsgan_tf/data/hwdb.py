@@ -18,7 +18,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 from PIL import Image
 
-from lsgan_tf.atomic import atomic_path
+from lsgan_tf.utils.atomic import atomic_path
 
 HEADER = struct.Struct("<I2sHH")
 CLASS_SETS = ("level1", "all")

@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from lsgan_tf.pixels import PixelRange, from_uint8
+from lsgan_tf.utils.pixels import PixelRange, from_uint8
 
 
 def scale_pixels(images, pixel_range: PixelRange = (-1.0, 1.0)):

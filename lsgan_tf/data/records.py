@@ -12,15 +12,15 @@ import io
 import json
 import os
 import shutil
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from lsgan_tf.atomic import temporary_name
+from lsgan_tf.utils.atomic import temporary_name
 from lsgan_tf.data.corrupt import CorruptRecords
-from lsgan_tf.tf_errors import op_error_text
+from lsgan_tf.utils.tf_errors import op_error_text
 
 INFO_FILE = "dataset_info.json"
 SHARD_PATTERN = "data-{index:05d}.tfrecord"
@@ -193,12 +193,3 @@ def record_dataset(data_dir: str, seed: Optional[int] = None,
         return (tf.ensure_shape(image, shape) if shape else image), label
 
     return dataset.map(parse_with_shape, num_parallel_calls=tf.data.AUTOTUNE, deterministic=seed is not None)
-
-
-def iterate_numpy(data_dir: str) -> Iterator[tuple]:
-    """Every (image, label) of a prepared folder as numpy, in file order (for tests and tools)."""
-    info = read_info(data_dir)
-    for name in info["shards"]:
-        for serialized in tf.data.TFRecordDataset(os.path.join(data_dir, name)):
-            image, label = parse_example(serialized)
-            yield image.numpy(), int(label.numpy())

@@ -18,10 +18,10 @@ from typing import Dict, Optional, Sequence, Tuple
 import keras
 import numpy as np
 
-from lsgan_tf.atomic import atomic_path, write_json
+from lsgan_tf.utils.atomic import atomic_path, write_json
 from lsgan_tf.data import hwdb
 from lsgan_tf.data.datasets import make_dataset
-from lsgan_tf.pixels import to_uint8_scale
+from lsgan_tf.utils.pixels import to_uint8_scale
 
 TRAIN_PER_CLASS = 40  # real characters per class the classifier learns from
 MIN_TRAIN_STEPS = 200  # small class sets get more epochs: at least this many batches

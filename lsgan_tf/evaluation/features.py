@@ -19,7 +19,8 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from lsgan_tf.atomic import atomic_path
+from lsgan_tf.errors import FeatureError
+from lsgan_tf.utils.atomic import atomic_path
 
 INCEPTION_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_HELP = (
@@ -30,10 +31,6 @@ INCEPTION_HELP = (
 )
 DIGIT_CLASSIFIER_FILE = "digit_classifier.keras"
 PROGRESS_FROM = 5000  # feature passes over this many images show a progress bar
-
-
-class FeatureError(ValueError):
-    """A feature extractor that cannot be built; the message says which file to obtain."""
 
 
 def _to_inception_input(images, pixel_range: Tuple[float, float]):

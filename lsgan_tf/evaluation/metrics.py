@@ -7,7 +7,7 @@ from typing import Dict, Tuple
 import numpy as np
 from scipy import linalg
 
-from lsgan_tf.atomic import atomic_path
+from lsgan_tf.utils.atomic import atomic_path
 
 
 class MetricInputError(ValueError):

@@ -1,0 +1,40 @@
+"""The errors a user can cause, in one place below every other module.
+
+Each is a ValueError (RuntimeError for a diverged run) whose message names the flag, file or
+step at fault and says what to do; the command-line tools print it as one line, without a
+traceback, and exit with status 2 (3 for a diverged run).
+"""
+
+from __future__ import annotations
+
+
+class ConfigError(ValueError):
+    """A bad flag value; the message names the flag and the valid choices."""
+
+
+class DataError(ValueError):
+    """A dataset that is missing, empty or unreadable; the message names the file and the fix."""
+
+
+class RunError(ValueError):
+    """A run directory without what is needed; the message says what to do."""
+
+
+class CheckpointError(ConfigError):
+    """No checkpoint of a run can be read, or one does not fit the model; the message says which."""
+
+
+class RunDirectoryLocked(ConfigError):
+    """Another trainer holds the run directory; the message names it."""
+
+
+class ExportError(ValueError):
+    """A run that cannot be exported as asked; the message names the flag."""
+
+
+class FeatureError(ValueError):
+    """A feature extractor (Inception weights, the digit classifier) that cannot be had or used."""
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the message names the step and the last good checkpoint."""

@@ -1,0 +1,214 @@
+"""A training run: build the GAN of a resolved config under a tf.distribute strategy, restore
+the newest checkpoint, and `fit` with the run's callbacks.
+
+`train.py` is the command-line face of `train(config)`; tests call `train` directly.
+
+Resuming is exact: the checkpoint holds both networks, both optimizers, the EMA generator,
+BN statistics and the noise RNG state, and the input pipeline (deterministic for a seed)
+is fast-forwarded past the batches already consumed, so a killed-and-resumed run ends with
+the same weights as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import time
+from typing import Any, Callable, Dict, Optional, Sequence
+
+import keras
+import tensorflow as tf
+
+from lsgan_tf.config import TrainConfig
+from lsgan_tf.data.corrupt import CorruptRecords
+from lsgan_tf.data.datasets import class_table, make_dataset, num_classes
+from lsgan_tf.data.hwdb import ClassTable
+from lsgan_tf.errors import ConfigError, DataError
+from lsgan_tf.gan import GAN, global_step
+from lsgan_tf.runs import RunDir
+from lsgan_tf.training.build import build_gan, make_checkpoint
+from lsgan_tf.training.callbacks import (
+    CheckpointCallback,
+    DivergenceGuard,
+    ProgressLogger,
+    SampleGridCallback,
+    StopOnSignal,
+    TensorBoardLogger,
+)
+from lsgan_tf.training.checkpoints import restore_newest_readable
+from lsgan_tf.training.distribute import make_strategy, worker_is_chief
+from lsgan_tf.training.run_lock import run_directory_lock
+
+
+def _git_commit() -> Optional[str]:
+    try:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _write_config(run: RunDir, config: TrainConfig, strategy: tf.distribute.Strategy, classes: Optional[int],
+                  stored: Optional[Dict[str, Any]], changed: Dict[str, list]) -> None:
+    """config.json: the settings of this start, and the history of every start of the run
+    (its time and the settings it changed)."""
+    history = list(stored.get("history", [])) if stored else []
+    history.append({"started": time.strftime("%Y-%m-%d %H:%M:%S"), "changed": changed})
+    record = {
+        **dataclasses.asdict(config),
+        "num_classes": classes,
+        "replicas": strategy.num_replicas_in_sync,
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
+        "git_commit": _git_commit(),
+        "history": history,
+    }
+    run.write_record(record)
+
+
+class _Logger:
+    """Prints and appends to <out_dir>/train.log."""
+
+    def __init__(self, path: Optional[str], echo: Callable[[str], None]):
+        self.path, self.echo = path, echo
+
+    def __call__(self, line: str) -> None:
+        self.echo(line)
+        if self.path:
+            with open(self.path, "a") as handle:
+                handle.write(line + "\n")
+
+
+def train(
+    config: TrainConfig,
+    log: Callable[[str], None] = print,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> Dict[str, Any]:
+    """Runs (or resumes) a training run; returns the step reached, final metrics and the model.
+    `callbacks` run after the run's own (progress, samples, logs) and before its checkpoint.
+
+    Raises ConfigError / DataError before creating anything for a bad configuration (the model is
+    built before the run directory, so an option value the architecture rejects leaves nothing
+    behind either), DataError
+    naming the record when training meets an unreadable one (unless --skip_corrupt), and
+    TrainingDiverged (after keeping the last good checkpoint) when a loss turns NaN/Inf.
+    """
+    config = config.resolve()
+    strategy = make_strategy(config.strategy)
+    if config.batch_size % strategy.num_replicas_in_sync:
+        raise ConfigError(
+            f"--batch_size={config.batch_size} is not divisible by the {strategy.num_replicas_in_sync} "
+            f"replicas of --strategy={config.strategy}."
+        )
+    table = class_table(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None
+    classes = (len(table) if table is not None else
+               num_classes(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None)
+    with strategy.scope():
+        model = build_gan(config, classes)
+        checkpoint = make_checkpoint(model)
+    chief = worker_is_chief(strategy)
+    run = RunDir(config.out_dir)
+    # Other workers keep their (discarded) checkpoints in a folder of their own.
+    own = run if chief else RunDir(os.path.join(config.out_dir, f"worker_{strategy.cluster_resolver.task_id}"))
+    os.makedirs(own.path, exist_ok=True)
+    with run_directory_lock(run) if chief else contextlib.nullcontext():
+        return _train_locked(_Session(config, strategy, run, own, chief, classes, table, model, checkpoint),
+                             log, callbacks)
+
+
+@dataclasses.dataclass
+class _Session:
+    """What `train` settled before taking the lock: the resolved config, the strategy, the run
+    directory (`own`: this worker's; the run's own for the chief), the class table, and the
+    built model with its checkpoint (not yet restored)."""
+
+    config: TrainConfig
+    strategy: tf.distribute.Strategy
+    run: RunDir
+    own: RunDir
+    chief: bool
+    classes: Optional[int]
+    table: Optional[ClassTable]
+    model: GAN
+    checkpoint: tf.train.Checkpoint
+
+
+def _train_locked(session: _Session, log: Callable[[str], None],
+                  callbacks: Sequence[keras.callbacks.Callback]) -> Dict[str, Any]:
+    """The body of `train`, run while this process holds the run directory (the chief only)."""
+    config, strategy, run, chief, table = session.config, session.strategy, session.run, session.chief, session.table
+    log = _Logger(run.log_file if chief else None, log if chief else (lambda line: None))
+    if chief:
+        stored = run.read_record()
+        changed = run.check_resume(config, stored)
+        _write_config(run, config, strategy, session.classes, stored, changed)
+        if table is not None:
+            run.write_class_table(table)
+        if changed:
+            log("resuming with changed settings: " + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items()))
+
+    model, checkpoint = session.model, session.checkpoint
+    restored = restore_newest_readable(checkpoint, session.own.checkpoints, log)
+    manager = tf.train.CheckpointManager(checkpoint, session.own.checkpoints, max_to_keep=config.keep_checkpoints)
+    if restored:
+        log(f"resumed from step {global_step(model)}")
+        # The checkpoint restores the optimizers' learning rates; the command line wins.
+        for optimizer, lr in zip((model.d_optimizer, model.g_optimizer), (config.lr, config.g_lr)):
+            optimizer.learning_rate = lr
+    start_step = global_step(model)
+    remaining = config.steps - start_step
+    history: Dict[str, Any] = {}
+    if remaining <= 0:
+        return {"step": start_step, "metrics": history, "model": model}
+    # Every compiled call must end on a step the callbacks act on and run no step past --steps.
+    model.steps_per_execution = math.gcd(model.steps_per_execution, start_step, remaining)
+
+    corrupt = CorruptRecords(skip=config.skip_corrupt)
+    dataset = make_dataset(
+        config.preset, batch_size=config.batch_size, data_dir=config.data_dir, conditional=config.conditional,
+        seed=config.seed, tfds_name=config.tfds_name, corrupt=corrupt, crop=config.crop,
+    ).skip(start_step)  # the seeded pipeline is deterministic: continue where the last run stopped
+    if corrupt.skipped:
+        log(corrupt.summary())
+    guard = DivergenceGuard(manager)
+    stopper = StopOnSignal(guard)
+    run_callbacks = [guard, stopper, ProgressLogger(config.steps, every=config.log_every, log=log)]
+    if chief:
+        run_callbacks += [
+            SampleGridCallback(run, config.sample_every, config.steps, seed=config.seed,
+                               pixel_range=config.pixel_range, table=table),
+            TensorBoardLogger(run, every=config.log_every,
+                              pixel_range=config.pixel_range),
+        ]
+    run_callbacks += [*callbacks, CheckpointCallback(guard, config.checkpoint_every, config.steps)]
+    started = time.time()
+    previous = {sig: signal.signal(sig, stopper.request) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        result = model.fit(dataset, epochs=1, steps_per_epoch=remaining, callbacks=run_callbacks, verbose=0, shuffle=False)
+    except tf.errors.OpError:
+        problem = corrupt.explain()
+        if problem is None:
+            raise
+        raise DataError(f"{problem} (met at training step {global_step(model)})") from None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    history = {name: float(values[-1]) for name, values in result.history.items()}
+    if guard.diverged is not None:
+        raise guard.diverged
+    step = global_step(model)
+    if corrupt.skipped:
+        log(corrupt.summary())
+    if stopper.signal_name:
+        log(f"stopped by {stopper.signal_name} at step {step}; checkpoint saved; re-run the same command to resume")
+    else:
+        log(f"trained {step - start_step} steps in {time.time() - started:.1f} s; run directory: {config.out_dir}")
+    if not chief:
+        shutil.rmtree(session.own.path, ignore_errors=True)
+    return {"step": step, "metrics": history, "model": model, "stopped_by": stopper.signal_name}

@@ -1,0 +1,85 @@
+"""The TFDS builders (manual_dir convention; nothing downloaded) and --dataset=tfds:NAME."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, subprocess_env
+from tests.fixtures import LEVEL1, LEVEL2, character_bitmap, write_gnt
+
+tfds = pytest.importorskip("tensorflow_datasets")
+from lsgan_tf.runs import RunDir  # noqa: E402
+from lsgan_tf.data import hwdb, tfds_builders  # noqa: E402,F401  (registers hwdb1)
+
+
+def test_level1_label_space():
+    assert len(hwdb.LEVEL1_CODES) == 3755 == 40 * 94 - 5
+    assert hwdb.LEVEL1_CODES[0] == b"\xb0\xa1" and hwdb.LEVEL1_CODES[-1] == b"\xd7\xf9"
+    assert list(hwdb.LEVEL1_CODES) == sorted(hwdb.LEVEL1_CODES)
+
+
+@pytest.fixture(scope="module")
+def hwdb_tfds(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tfds")
+    manual = root / "manual"
+    write_gnt(str(manual / "HWDB1.0trn_gnt" / "1.gnt"), [(LEVEL1["中"], character_bitmap(1, 28, 28)), (LEVEL2[1], character_bitmap(2, 9, 9))])
+    write_gnt(str(manual / "HWDB1.0tst_gnt" / "2.gnt"), [(LEVEL1["啊"], character_bitmap(3, 28, 28))])
+    builder = tfds.builder("hwdb1", data_dir=str(root / "data"))
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
+    return root, builder
+
+
+def test_hwdb1_builder_reads_manual_dir(hwdb_tfds):
+    _, builder = hwdb_tfds
+    train = list(tfds.as_numpy(builder.as_dataset(split="train")))
+    test = list(tfds.as_numpy(builder.as_dataset(split="test")))
+    assert len(train) == 1 and len(test) == 1  # the level-2 character is not a class
+    codes = hwdb.LEVEL1_CODES
+    assert train[0]["label"] == codes.index(LEVEL1["中"]) and test[0]["label"] == codes.index(LEVEL1["啊"])
+    np.testing.assert_array_equal(train[0]["image"][..., 0], hwdb.preprocess(character_bitmap(1, 28, 28)))
+    assert builder.info.features["label"].int2str(int(test[0]["label"])) == "啊"
+
+
+@pytest.mark.slow
+def test_small_variability_digits_builder(official_digits_tarball, tmp_path):
+    manual = tmp_path / "manual"
+    manual.mkdir()
+    os.symlink(official_digits_tarball, manual / os.path.basename(official_digits_tarball))
+    builder = tfds.builder("small_variability_digits/shift", data_dir=str(tmp_path / "data"))
+    builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
+    assert builder.info.splits["train"].num_examples == 10_000
+    example = next(iter(tfds.as_numpy(builder.as_dataset(split="train"))))
+    assert example["image"].shape == (28, 28, 1) and 0 <= example["label"] < 10
+
+
+def test_missing_manual_data_is_a_clear_error(tmp_path):
+    builder = tfds.builder("small_variability_digits/shift", data_dir=str(tmp_path / "data"))
+    with pytest.raises(Exception, match="manual_dir|small_variability_digits_official"):
+        builder.download_and_prepare(download_config=tfds.download.DownloadConfig(manual_dir=str(tmp_path)))
+
+
+@pytest.mark.slow
+def test_train_from_a_tfds_data_dir(hwdb_tfds, tmp_path):
+    root, _ = hwdb_tfds
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=tfds:hwdb1", "--conditional", f"--data_dir={root / 'data'}",
+         "--steps=2", "--batch_size=2", "--z_dim=8", "--sample_every=2", f"--out_dir={tmp_path / 'run'}"],
+        capture_output=True, text=True, timeout=300, env=subprocess_env(),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "step 2/2" in result.stdout
+    table = RunDir(tmp_path / "run").class_table()  # the same class table as the .gnt routes, kept in the run
+    assert table.codes == hwdb.LEVEL1_CODES and table.characters[0] == "啊"
+
+
+@pytest.mark.slow
+def test_tfds_dataset_not_prepared_says_so(tmp_path):
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=tfds:mnist", f"--data_dir={tmp_path}",
+         "--steps=1", f"--out_dir={tmp_path / 'run'}"],
+        capture_output=True, text=True, timeout=300, env=subprocess_env(),
+    )
+    assert result.returncode == 2 and "not prepared" in result.stderr

@@ -1,0 +1,184 @@
+"""The digit classifier behind the digit metrics, and evaluate.py end to end."""
+
+import functools
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from lsgan_tf.data.digits_render import render_dataset
+from lsgan_tf.evaluation.features import classifier_statistics, train_digit_classifier
+from lsgan_tf.config import TrainConfig
+from lsgan_tf.training.loop import train
+from tests.conftest import run_script, shared_across_workers, subprocess_env
+
+
+def train_and_save_classifier(folder):
+    parts = [render_dataset(variant, per_class=600, seed=123) for variant in ("shift", "shift_rotate")]
+    model = train_digit_classifier(np.concatenate([p["images"] for p in parts]), np.concatenate([p["labels"] for p in parts]))
+    model.save(folder / "digit_classifier.keras")
+
+
+@pytest.fixture(scope="session")
+def classifier_file(tmp_path_factory):
+    """The digit classifier trained on both rendered sets, once for all workers."""
+    return shared_across_workers(tmp_path_factory, "digit_classifier", train_and_save_classifier) / "digit_classifier.keras"
+
+
+@pytest.fixture
+def classifier(classifier_file):
+    return keras.models.load_model(classifier_file)
+
+
+@pytest.mark.slow
+def test_digit_classifier_accuracy_and_real_coverage(classifier):
+    held_out = render_dataset("shift_rotate", per_class=100, seed=999)
+    x = held_out["images"].astype(np.float32)[..., None] / 127.5 - 1
+    accuracy = float((classifier.predict(x, verbose=0).argmax(1) == held_out["labels"]).mean())
+    assert accuracy >= 0.99, accuracy
+    stats = classifier_statistics(classifier, x)
+    assert stats["classes_covered"] == 10 and stats["mean_confidence"] > 0.95
+    ones = x[held_out["labels"] == 1]
+    collapsed = classifier_statistics(classifier, ones)
+    assert collapsed["classes_covered"] == 1 and collapsed["coverage"][1] > 0.95
+
+
+run_evaluate = functools.partial(run_script, "evaluate.py", timeout=600)
+
+
+def image_run(tmp_path, count: int):
+    """A one-step cifar10-preset run on `count` random 32x32 images in tmp_path/images."""
+    folder = tmp_path / "images" / "0"
+    folder.mkdir(parents=True)
+    for i in range(count):
+        Image.fromarray(np.random.default_rng(i).integers(0, 256, (32, 32, 3), np.uint8)).save(folder / f"{i}.png")
+    run = tmp_path / "run"
+    train(TrainConfig(dataset="cifar10", data_dir=str(tmp_path / "images"), steps=1, batch_size=2, z_dim=8,
+                      sample_every=1, out_dir=str(run)), log=lambda line: None)
+    return run
+
+
+@pytest.mark.slow
+def test_evaluate_without_inception_weights_names_the_file(tmp_path):
+    run = image_run(tmp_path, 4)
+    result = run_evaluate(f"--run_dir={run}", "--num_samples=8")
+    assert result.returncode == 2
+    assert "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5" in result.stderr and "--inception_weights" in result.stderr
+
+
+STAND_IN_INCEPTION = """
+import sys, tensorflow as tf
+class StandIn(tf.Module):
+    # The TF-GAN Inception module's interface: [-1, 1] 299x299x3 -> {"pool_3": [N,1,1,D], "logits": [N,K]}.
+    def __init__(self):
+        self.kernel = tf.Variable(tf.random.stateless_normal((4, 4, 3, 16), seed=(1, 2)) * 0.2)
+        self.head = tf.Variable(tf.random.stateless_normal((16, 10), seed=(3, 4)))
+    @tf.function(input_signature=[tf.TensorSpec([None, 299, 299, 3], tf.float32)])
+    def __call__(self, images):
+        features = tf.nn.relu(tf.nn.conv2d(images, self.kernel, 4, "VALID"))
+        pool = tf.reduce_mean(features, axis=[1, 2], keepdims=True)
+        return {"pool_3": pool, "logits": tf.reshape(pool, (-1, 16)) @ self.head}
+tf.saved_model.save(StandIn(), sys.argv[1])
+"""
+
+
+@pytest.mark.slow
+def test_inception_savedmodel_gives_fid_is_and_a_recorded_extractor_and_reuses_reference_stats(tmp_path):
+    module = tmp_path / "inception"
+    made = subprocess.run([sys.executable, "-c", STAND_IN_INCEPTION, str(module)], capture_output=True, text=True,
+                          timeout=300, env=subprocess_env())
+    assert made.returncode == 0, made.stderr[-2000:]
+    run = image_run(tmp_path, 24)
+    stats = tmp_path / "stats" / "real.npz"
+    flags = (f"--run_dir={run}", "--num_samples=20", f"--inception_weights={module}", f"--reference_stats={stats}")
+    result = run_evaluate(*flags)
+    assert result.returncode == 0, result.stderr[-2000:]
+    first = json.loads((run / "evaluation.json").read_text())
+    assert first["num_samples"] == 20 and first["fid"] > 0 and first["reference"]["source"] == "data"
+    assert 1.0 <= first["inception_score"] <= 10.0 and "kid" in first  # 10 stand-in classes
+    digest = hashlib.sha256()
+    for name in sorted(str(p.relative_to(module)) for p in module.rglob("*") if p.is_file()):
+        digest.update(name.encode())
+        digest.update((module / name).read_bytes())
+    assert first["extractor"]["sha256"] == digest.hexdigest()
+    assert first["extractor"]["name"] == "tfgan_inception_savedmodel" and first["extractor"]["comparable_with_published_fid"]
+    with np.load(stats) as stored:
+        assert stored["mu"].shape == (16,) and stored["sigma"].shape == (16, 16)
+    # With the statistics saved, the real data is not needed again: the same FID without it.
+    shutil.rmtree(tmp_path / "images")
+    result = run_evaluate(*flags)
+    assert result.returncode == 0, result.stderr[-2000:]
+    second = json.loads((run / "evaluation.json").read_text())
+    assert second["fid"] == pytest.approx(first["fid"], rel=1e-9) and second["reference"]["source"] == str(stats)
+    assert second["reference"]["num_samples"] == "20" and "kid" not in second
+    # Statistics of another extractor are refused, naming the file, not silently mixed in.
+    from lsgan_tf.evaluation import metrics
+
+    mean, cov = metrics.load_statistics(str(stats))[:2]
+    metrics.save_statistics(str(stats), mean, cov, num_samples=20, extractor_sha256="0" * 64, data_dir="elsewhere")
+    refused = run_evaluate(*flags)
+    assert refused.returncode == 2 and "another extractor" in refused.stderr and str(stats) in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.slow
+def test_evaluate_mixture_and_digit_runs(classifier_file, tmp_path):
+    mixture = tmp_path / "mixture"
+    train(TrainConfig(dataset="mixture", steps=2, batch_size=64, out_dir=str(mixture)), log=lambda line: None)
+    result = run_evaluate(f"--run_dir={mixture}", "--num_samples=500")
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((mixture / "evaluation.json").read_text())
+    assert record["num_modes"] == 8 and 0 <= record["high_quality_fraction"] <= 1 and "collapsed" in record
+    digits = tmp_path / "digits"
+    train(TrainConfig(dataset="digits", steps=1, batch_size=8, z_dim=8, out_dir=str(digits)), log=lambda line: None)
+    (tmp_path / "cache").mkdir()
+    shutil.copy(classifier_file, tmp_path / "cache" / "digit_classifier.keras")  # trained on the rendered digits
+    result = run_evaluate(f"--run_dir={digits}", "--num_samples=250", f"--cache_dir={tmp_path / 'cache'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((digits / "evaluation.json").read_text())
+    assert record["real_classes_covered"] == 10  # the classifier sees every class in the real data
+    assert 0 <= record["classes_covered"] <= 10 and record["fd_digits"] > 0
+    cached = tmp_path / "cache" / "digit_classifier.keras"
+    assert record["extractor"] == {"name": "digit_classifier", "file": str(cached),
+                                   "sha256": hashlib.sha256(cached.read_bytes()).hexdigest()}
+    assert record["num_samples"] == 250
+
+
+@pytest.mark.slow
+def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_real_side(tmp_path, monkeypatch):
+    from lsgan_tf.evaluation import run as evaluate_run
+    from lsgan_tf.training.checkpoints import checkpoint_step
+    from lsgan_tf.evaluation.features import digit_classifier
+    from lsgan_tf.runs import RunDir
+    from lsgan_tf.training.checkpoints import listed_checkpoints
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    digit_classifier().save(cache / "digit_classifier.keras")  # untrained: this test is about what is computed when
+    calls = []
+    for name in ("_real", "cached_digit_classifier"):
+        original = getattr(evaluate_run, name)
+        monkeypatch.setattr(evaluate_run, name, lambda *args, _f=original, _n=name: calls.append(_n) or _f(*args))
+    run = str(tmp_path / "run")
+
+    def train_to(steps):
+        train(TrainConfig(dataset="digits", steps=steps, batch_size=8, z_dim=8, checkpoint_every=1, out_dir=run),
+              log=lambda line: None)
+
+    train_to(1)
+    evaluator = evaluate_run.CheckpointEvaluator(run, num_samples=40, cache_dir=str(cache))
+    first = evaluator(listed_checkpoints(RunDir(run).checkpoints)[-1])
+    train_to(2)  # written after the evaluator's first call, as a study's next segment is
+    newest = listed_checkpoints(RunDir(run).checkpoints)[-1]
+    second = evaluator(newest)
+    assert (first["step"], second["step"], checkpoint_step(newest)) == (1, 2, 2)
+    assert sorted(calls) == ["_real", "cached_digit_classifier"]  # once for both checkpoints
+    fresh = evaluate_run.evaluate_run(run, newest, num_samples=40, cache_dir=str(cache))
+    assert fresh["fd_digits"] == second["fd_digits"] != first["fd_digits"]
+    assert fresh["coverage"] == second["coverage"]
