@@ -29,6 +29,12 @@ MAX_AUTO_STEPS_PER_EXECUTION = 100
 # Architecture options with flags of their own (--z_dim) or set from the data (num_classes).
 RESERVED_ARCH_OPTIONS = ("z_dim", "num_classes")
 BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
+# The valid range of each numeric setting: (low, high, low included); high is never included.
+NUMBER_RANGES = {
+    "lr": (0.0, math.inf, False), "g_lr": (0.0, math.inf, False), "epsilon": (0.0, math.inf, False),
+    "beta_1": (0.0, 1.0, True), "beta_2": (0.0, 1.0, True), "ema_decay": (0.0, 1.0, False),
+    "gp_weight": (0.0, math.inf, True),
+}
 # The choices of a setting whose registry loads TensorFlow: read on first use (`choices_of`).
 REGISTRY_CHOICES = "registry"
 
@@ -183,11 +189,14 @@ class TrainConfig:
                     f"--steps_per_execution={self.steps_per_execution} must divide --{flag}={getattr(self, flag)} "
                     f"(callbacks run between executions); use a divisor of it or 0 for automatic."
                 )
-        for flag in ("lr", "g_lr"):
-            if getattr(self, flag) <= 0:
-                raise ConfigError(f"--{flag}: must be positive, got {getattr(self, flag)}.")
-        if self.ema and not 0.0 < self.ema_decay < 1.0:
-            raise ConfigError(f"--ema_decay: must be in (0, 1), got {self.ema_decay}.")
+        for flag, (low, high, closed) in NUMBER_RANGES.items():
+            value = getattr(self, flag)
+            if value is None:
+                continue
+            inside = math.isfinite(value) and (low <= value if closed else low < value) and value < high
+            if not inside:
+                bounds = f"{'[' if closed else '('}{low}, {high})"
+                raise ConfigError(f"--{flag}: must be a finite number in {bounds}, got {value}.")
         self.arch_options()
 
     def arch_options(self) -> Dict[str, Any]:
