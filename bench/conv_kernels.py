@@ -8,7 +8,6 @@ batch 64: where lsgan_tf's remaining gap to PyTorch on the conv-heavy nets sits.
 
 from __future__ import annotations
 
-
 import tensorflow as tf
 import torch
 

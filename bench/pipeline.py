@@ -22,8 +22,8 @@ from absl import app, flags
 from PIL import Image
 
 from lsgan_tf import presets
-from lsgan_tf.data import datasets, hwdb, records
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.data import datasets, hwdb, records
 from lsgan_tf.training.build import build_gan
 
 FLAGS = flags.FLAGS

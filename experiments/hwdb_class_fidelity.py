@@ -32,13 +32,13 @@ def main(argv) -> int:
 
     from study_lib.curves import curves_png
 
+    from lsgan_tf.data import hwdb
+    from lsgan_tf.evaluation.run import evaluate_checkpoints
     from lsgan_tf.runs import RunDir
+    from lsgan_tf.samples import sample_grid
     from lsgan_tf.training.build import restore_model
     from lsgan_tf.training.checkpoints import listed_checkpoints
     from lsgan_tf.utils.atomic import write_json
-    from lsgan_tf.samples import sample_grid
-    from lsgan_tf.data import hwdb
-    from lsgan_tf.evaluation.run import evaluate_checkpoints
     from lsgan_tf.utils.images import save_png
 
     run = RunDir(FLAGS.run_dir)

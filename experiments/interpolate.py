@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from absl import app, flags
 
-from lsgan_tf.utils import quiet
 from lsgan_tf.noise import draw_z
+from lsgan_tf.utils import quiet
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
@@ -64,8 +64,8 @@ def label_walk(model, rows: int, steps: int, seed: int) -> np.ndarray:
 def main(argv) -> None:
     del argv
     quiet.quiet_tensorflow_startup()
-    from lsgan_tf.utils.images import make_grid, save_png, to_uint8
     from lsgan_tf.training.build import restore_model
+    from lsgan_tf.utils.images import make_grid, save_png, to_uint8
 
     model, config, _ = restore_model(FLAGS.run_dir)
     if FLAGS.walk == "label" and not hasattr(model, "num_classes"):

@@ -31,6 +31,11 @@ def _comparable(value):
     return list(value) if isinstance(value, (list, tuple)) else value
 
 
+def _run_file(name: str, what: str) -> property:
+    """A RunDir property: the path of `name` in the run directory."""
+    return property(lambda run: os.path.join(run.path, name), doc=f"<run_dir>/{name}: {what}.")
+
+
 class RunDir:
     """The files of one training run, under `path`."""
 
@@ -40,40 +45,14 @@ class RunDir:
     def __repr__(self) -> str:
         return f"RunDir({self.path!r})"
 
-    def _file(self, name: str) -> str:
-        return os.path.join(self.path, name)
-
-    @property
-    def config_file(self) -> str:
-        return self._file("config.json")
-
-    @property
-    def checkpoints(self) -> str:
-        return self._file("checkpoints")
-
-    @property
-    def samples(self) -> str:
-        return self._file("samples")
-
-    @property
-    def events(self) -> str:
-        return self._file("events")
-
-    @property
-    def log_file(self) -> str:
-        return self._file("train.log")
-
-    @property
-    def lock_file(self) -> str:
-        return self._file("train.lock")
-
-    @property
-    def evaluation_file(self) -> str:
-        return self._file("evaluation.json")
-
-    @property
-    def classes_file(self) -> str:
-        return self._file(hwdb.CLASSES_FILE)
+    config_file = _run_file("config.json", "every resolved setting, versions and the history of its starts")
+    checkpoints = _run_file("checkpoints", "tf.train.CheckpointManager's folder (damaged ones in corrupt/)")
+    samples = _run_file("samples", "the fixed-noise grids (`sample_path`)")
+    events = _run_file("events", "TensorBoard's folder")
+    log_file = _run_file("train.log", "the progress lines")
+    lock_file = _run_file("train.lock", "the trainer's exclusive lock")
+    evaluation_file = _run_file("evaluation.json", "lsgan-evaluate's scores")
+    classes_file = _run_file(hwdb.CLASSES_FILE, "a conditional HWDB run's class table")
 
     def sample_path(self, step: int) -> str:
         """The fixed-noise grid written at `step`."""

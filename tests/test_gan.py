@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lsgan_tf import architectures
+from lsgan_tf import architectures, objectives
 from lsgan_tf.data.mixture import mixture_dataset
-from lsgan_tf import objectives
 from lsgan_tf.gan import GAN, ConditionalGAN
 
 BATCH = 8

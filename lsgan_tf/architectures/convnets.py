@@ -13,7 +13,7 @@ from typing import Optional, Sequence, Tuple
 import keras
 from keras import layers
 
-from lsgan_tf.architectures.blocks import batch_norm, activation, conv_block, deconv_block, dense_block
+from lsgan_tf.architectures.blocks import activation, batch_norm, conv_block, deconv_block, dense_block
 
 FC_NORMS = ("spatial", "flat")
 

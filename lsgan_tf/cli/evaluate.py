@@ -16,10 +16,10 @@ import sys
 
 from absl import flags, logging
 
+from lsgan_tf.cli import program, run_app
 from lsgan_tf.utils import quiet
 from lsgan_tf.utils.atomic import write_json
 from lsgan_tf.utils.cache import cache_directory
-from lsgan_tf.cli import program, run_app
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)

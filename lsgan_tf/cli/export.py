@@ -12,8 +12,8 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.utils import quiet
 from lsgan_tf.cli import program, run_app
+from lsgan_tf.utils import quiet
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)

@@ -13,8 +13,8 @@ import time
 
 from absl import flags
 
-from lsgan_tf.utils import quiet
 from lsgan_tf.cli import prep_common, run_app
+from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
 

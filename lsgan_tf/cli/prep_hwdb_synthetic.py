@@ -23,10 +23,10 @@ from typing import Optional
 
 from absl import flags
 
-from lsgan_tf.utils.atomic import atomic_path
 from lsgan_tf.cli import program, run_app
 from lsgan_tf.cli.prep_common import fail, progress
 from lsgan_tf.data import hwdb_render
+from lsgan_tf.utils.atomic import atomic_path
 
 INFO_FILE = "synthetic_info.json"
 

@@ -19,8 +19,8 @@ import numpy as np
 from absl import flags
 
 from lsgan_tf.cli import program, run_app
-from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
 from lsgan_tf.noise import DISTRIBUTION_NAMES, draw_z
+from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it) or a SavedModel folder.", required=True)

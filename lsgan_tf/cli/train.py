@@ -14,8 +14,8 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.utils import quiet
 from lsgan_tf.cli import program, run_app
+from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
 

@@ -18,11 +18,11 @@ from typing import Optional
 import numpy as np
 import tensorflow as tf
 
-from lsgan_tf.errors import DataError
 from lsgan_tf.data import digits_render, folders, hwdb, lsun, pipeline, records
 from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.data.images_io import ImageDecodeError
 from lsgan_tf.data.mixture import mixture_dataset
+from lsgan_tf.errors import DataError
 from lsgan_tf.presets import TFDS_PRESETS, Preset
 
 RENDERED_DIGIT_VARIANTS = {"digits": "shift", "digits_rotate": "shift_rotate"}

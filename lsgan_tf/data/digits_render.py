@@ -14,7 +14,7 @@ import os
 from typing import Dict, Optional
 
 import numpy as np
-from PIL import Image, ImageFont, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 IMAGE_SIZE = 28
 VARIANTS = ("shift", "shift_rotate")

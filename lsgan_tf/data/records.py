@@ -18,8 +18,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from lsgan_tf.utils.atomic import temporary_name
 from lsgan_tf.data.corrupt import CorruptRecords
+from lsgan_tf.utils.atomic import temporary_name
 from lsgan_tf.utils.tf_errors import op_error_text
 
 INFO_FILE = "dataset_info.json"

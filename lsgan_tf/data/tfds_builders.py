@@ -21,6 +21,7 @@ from PIL import Image
 
 from lsgan_tf.data import hwdb
 
+
 class Hwdb1(tfds.core.GeneratorBasedBuilder):
     """CASIA HWDB1.0 isolated handwritten Chinese characters, 28x28, GB2312 level-1 classes."""
 

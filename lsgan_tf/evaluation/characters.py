@@ -18,9 +18,9 @@ from typing import Dict, Optional, Sequence, Tuple
 import keras
 import numpy as np
 
-from lsgan_tf.utils.atomic import atomic_path, write_json
 from lsgan_tf.data import hwdb
 from lsgan_tf.data.datasets import make_dataset
+from lsgan_tf.utils.atomic import atomic_path, write_json
 from lsgan_tf.utils.pixels import to_uint8_scale
 
 TRAIN_PER_CLASS = 40  # real characters per class the classifier learns from

@@ -7,14 +7,25 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from lsgan_tf.gan import global_step
 from lsgan_tf.data.datasets import make_dataset
 from lsgan_tf.data.mixture import STD, mixture_centers
 from lsgan_tf.evaluation import metrics
-from lsgan_tf.evaluation.characters import asked_labels, cached_character_classifier, class_accuracy, to_classifier_range
-from lsgan_tf.evaluation.features import (DIGIT_CLASSIFIER_FILE, FeatureError, InceptionFeatures, cached_digit_classifier,
-                                          classifier_statistics, file_sha256)
+from lsgan_tf.evaluation.characters import (
+    asked_labels,
+    cached_character_classifier,
+    class_accuracy,
+    to_classifier_range,
+)
+from lsgan_tf.evaluation.features import (
+    DIGIT_CLASSIFIER_FILE,
+    FeatureError,
+    InceptionFeatures,
+    cached_digit_classifier,
+    classifier_statistics,
+    file_sha256,
+)
 from lsgan_tf.evaluation.modes import mode_statistics
+from lsgan_tf.gan import global_step
 from lsgan_tf.noise import draw_z
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.build import restore_model

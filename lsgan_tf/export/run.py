@@ -6,12 +6,7 @@ import json
 import os
 from typing import List, Optional, Sequence
 
-from lsgan_tf.errors import ExportError
-from lsgan_tf.utils.atomic import write_bytes, write_json
-from lsgan_tf.noise import DISTRIBUTION_NAMES
-from lsgan_tf.errors import RunError
-from lsgan_tf.runs import RunDir
-from lsgan_tf.training.build import restore_model
+from lsgan_tf.errors import ExportError, RunError
 from lsgan_tf.export.serving import (
     DEFAULT_MAX_SAMPLE,
     QUANTIZATIONS,
@@ -21,6 +16,10 @@ from lsgan_tf.export.serving import (
     save_saved_model,
     tflite_metadata,
 )
+from lsgan_tf.noise import DISTRIBUTION_NAMES
+from lsgan_tf.runs import RunDir
+from lsgan_tf.training.build import restore_model
+from lsgan_tf.utils.atomic import write_bytes, write_json
 
 FORMATS = ("saved_model", "tflite")
 

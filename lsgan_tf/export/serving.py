@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
-from lsgan_tf.utils.atomic import atomic_path, write_json
 from lsgan_tf.noise import DISTRIBUTION_NAMES
+from lsgan_tf.utils.atomic import atomic_path, write_json
 from lsgan_tf.utils.pixels import to_uint8_scale
 
 QUANTIZATIONS = ("none", "float16", "dynamic")

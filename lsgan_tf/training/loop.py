@@ -95,9 +95,9 @@ def train(
 
     Raises ConfigError / DataError before creating anything for a bad configuration (the model is
     built before the run directory, so an option value the architecture rejects leaves nothing
-    behind either), DataError
-    naming the record when training meets an unreadable one (unless --skip_corrupt), and
-    TrainingDiverged (after keeping the last good checkpoint) when a loss turns NaN/Inf.
+    behind either), DataError naming the record when training meets an unreadable one (unless
+    --skip_corrupt), and TrainingDiverged (after keeping the last good checkpoint) when a loss
+    turns NaN/Inf.
     """
     config = config.resolve()
     strategy = make_strategy(config.strategy)

@@ -11,7 +11,6 @@ from PIL import Image
 
 from tests.conftest import TF_LOG_LINE, run_script, user_env
 
-
 run_train = functools.partial(run_script, "train.py")
 
 

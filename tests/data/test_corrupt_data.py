@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import records
 from lsgan_tf.errors import DataError
-from lsgan_tf.config import TrainConfig
 from lsgan_tf.training.loop import train
 from tests.conftest import ROOT, subprocess_env
 from tests.fixtures import LEVEL1, character_bitmap, encode, write_gnt, write_lmdb

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.data import hwdb, records
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.loop import train
-from lsgan_tf.data import hwdb, records
 from tests.conftest import run_script
 from tests.fixtures import LEVEL1, LEVEL2, SYMBOL, character_bitmap, gnt_record, prepared_records, write_gnt
 

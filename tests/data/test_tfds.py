@@ -11,8 +11,8 @@ from tests.conftest import ROOT, subprocess_env
 from tests.fixtures import LEVEL1, LEVEL2, character_bitmap, write_gnt
 
 tfds = pytest.importorskip("tensorflow_datasets")
-from lsgan_tf.runs import RunDir  # noqa: E402
 from lsgan_tf.data import hwdb, tfds_builders  # noqa: E402,F401  (registers hwdb1)
+from lsgan_tf.runs import RunDir  # noqa: E402
 
 
 def test_level1_label_space():

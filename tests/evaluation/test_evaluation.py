@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from lsgan_tf.config import TrainConfig
 from lsgan_tf.data.digits_render import render_dataset
 from lsgan_tf.evaluation.features import classifier_statistics, train_digit_classifier
-from lsgan_tf.config import TrainConfig
 from lsgan_tf.training.loop import train
 from tests.conftest import run_script, shared_across_workers, subprocess_env
 
@@ -153,10 +153,9 @@ def test_evaluate_mixture_and_digit_runs(classifier_file, tmp_path):
 @pytest.mark.slow
 def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_real_side(tmp_path, monkeypatch):
     from lsgan_tf.evaluation import run as evaluate_run
-    from lsgan_tf.training.checkpoints import checkpoint_step
     from lsgan_tf.evaluation.features import digit_classifier
     from lsgan_tf.runs import RunDir
-    from lsgan_tf.training.checkpoints import listed_checkpoints
+    from lsgan_tf.training.checkpoints import checkpoint_step, listed_checkpoints
 
     cache = tmp_path / "cache"
     cache.mkdir()

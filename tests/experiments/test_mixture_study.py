@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from experiments.study_lib.mixture_ensemble import MixtureEnsemble, sample_real
 from lsgan_tf import architectures
 from lsgan_tf.gan import GAN
-from experiments.study_lib.mixture_ensemble import MixtureEnsemble, sample_real
 
 SEEDS = (3, 7, 11)
 BATCH = 64

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lsgan_tf.training.build import restore_model
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.training.build import restore_model
 from lsgan_tf.training.loop import train
 from tests.conftest import ROOT, run_script, shared_across_workers, subprocess_env
 from tests.fixtures import LEVEL1, character_bitmap, psnr, write_gnt

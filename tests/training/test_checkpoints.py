@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from lsgan_tf.errors import CheckpointError
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.errors import CheckpointError
 from lsgan_tf.training.loop import train
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lsgan_tf.errors import ConfigError
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.errors import ConfigError
 from lsgan_tf.training.loop import train
 
 

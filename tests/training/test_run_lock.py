@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
+from lsgan_tf.config import TrainConfig
 from lsgan_tf.errors import ConfigError, RunDirectoryLocked
 from lsgan_tf.runs import RunDir
-from lsgan_tf.training.run_lock import run_directory_lock
-from lsgan_tf.config import TrainConfig
 from lsgan_tf.training.loop import train
+from lsgan_tf.training.run_lock import run_directory_lock
 from tests.conftest import subprocess_env
 
 HOLD = """

@@ -15,8 +15,8 @@ import pytest
 import tensorflow as tf
 
 from lsgan_tf import presets
-from lsgan_tf.data import records
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.data import records
 from lsgan_tf.errors import ConfigError, TrainingDiverged
 from lsgan_tf.training.build import make_checkpoint
 from lsgan_tf.training.loop import train
