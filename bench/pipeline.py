@@ -45,7 +45,7 @@ def images_per_second(dataset: tf.data.Dataset, batch_size: int, batches: int) -
 def train_images_per_second(dataset_name: str, batch_size: int, steps: int, data) -> float:
     config = TrainConfig(dataset=dataset_name, batch_size=batch_size, data_dir=data).resolve()
     model = build_gan(config, 3740 if config.conditional else None)
-    batch = next(iter(datasets.make_dataset(config.preset, batch_size=batch_size, data_dir=config.data_dir,
+    batch = next(iter(datasets.make_dataset(config.preset, batch_size=batch_size, data_dir=config.source_dir,
                                             conditional=config.conditional, seed=0)))
     step = tf.function(model.train_step)
     for _ in range(3):

@@ -66,8 +66,9 @@ def choices_of(field: dataclasses.Field) -> Optional[Tuple[str, ...]]:
 class TrainConfig:
     """Every setting of a run. None means "take it from the dataset's preset"."""
 
-    dataset: str = setting("digits", "Dataset preset, or tfds:NAME for a TFDS dataset already in --data_dir (mnist, cifar10, lsun/CATEGORY, hwdb1). Sets the paper's architecture, coding and hyperparameters. Presets: " + PRESET_NOTES + ".")
-    data_dir: Optional[str] = setting(None, "Where the dataset lives (prepared TFRecords, image folders or raw files). Rendered digits need none.")
+    dataset: str = setting("digits", "Dataset preset, or tfds:NAME for a TFDS dataset (mnist, cifar10, lsun/CATEGORY, hwdb1), downloaded by TFDS when it can be. Sets the paper's architecture, coding and hyperparameters. Presets: " + PRESET_NOTES + ".")
+    data_dir: Optional[str] = setting(None, "Where the dataset lives (prepared TFRecords, image folders or raw files; for tfds:NAME, a TFDS data directory). Rendered digits need none; mnist and cifar10 without it are downloaded by TFDS.")
+    tfds_data_dir: Optional[str] = setting(None, "Where TFDS downloads and prepares mnist, cifar10 and tfds:NAME when --data_dir is not given. Default: TFDS's own (~/tensorflow_datasets, or $TFDS_DATA_DIR).")
     crop: bool = setting(True, "Centre-crop non-square images (image folders, LSUN LMDBs, TFDS) to a square before resizing, as data_prep/lsun.py and cats do; false: stretch them (the authors' LSUN code).")
     skip_corrupt: bool = setting(False, "Leave unreadable training records (a broken image, a cut-short .gnt file or TFRecord shard) out and count them in train.log, instead of stopping with an error that names the first.")
     conditional: Optional[bool] = setting(None, "Train the class-conditional model (hwdb). Default: the preset's.")
@@ -106,8 +107,17 @@ class TrainConfig:
 
     @property
     def tfds_name(self) -> Optional[str]:
-        """NAME of --dataset=tfds:NAME, else None."""
-        return self.dataset[len("tfds:"):] if self.dataset.startswith("tfds:") else None
+        """The TFDS dataset that the run reads: NAME of --dataset=tfds:NAME, the TFDS download of
+        mnist or cifar10 when no --data_dir is given, else None."""
+        if self.dataset.startswith("tfds:"):
+            return self.dataset[len("tfds:"):]
+        return presets.TFDS_DOWNLOADS.get(self.dataset) if self.data_dir is None else None
+
+    @property
+    def source_dir(self) -> Optional[str]:
+        """Where the data functions read the dataset: --data_dir, or for a TFDS source without
+        it, --tfds_data_dir (None: TFDS's default directory)."""
+        return self.tfds_data_dir if self.tfds_name and self.data_dir is None else self.data_dir
 
     def default_out_dir(self) -> str:
         """runs/<dataset>-<loss>: a run directory per dataset and loss unless --out_dir is given."""
@@ -162,7 +172,7 @@ class TrainConfig:
         if not resolved.steps_per_execution:
             resolved.steps_per_execution = resolved.auto_steps_per_execution()
         if data_needed:
-            check_data(preset, resolved.data_dir, resolved.tfds_name)
+            check_data(preset, resolved.source_dir, resolved.tfds_name)
         return resolved
 
     def _check(self) -> None:

@@ -94,6 +94,9 @@ PRESETS: Dict[str, Preset] = {
 TFDS_PRESETS = {"mnist": "mnist", "cifar10": "cifar10", "lsun": "lsun64", "hwdb1": "hwdb",
                 "small_variability_digits": "digits"}
 
+# The TFDS dataset a preset downloads when no --data_dir is given.
+TFDS_DOWNLOADS = {"mnist": "mnist", "cifar10": "cifar10"}
+
 
 def get(dataset: str) -> Preset:
     """The preset of a dataset name, or a ValueError listing the known names."""

@@ -3,11 +3,13 @@
 | dataset | --data_dir |
 |---|---|
 | digits, digits_rotate | none (rendered on the fly), or a folder `<digit>/<i>.png` (the authors' files / data_prep/digits.py) |
-| mnist | a folder `<digit>/*.png` |
+| mnist, cifar10 | none (downloaded by TFDS), or a folder of images (`<digit>/*.png` for mnist) |
 | hwdb | a prepared folder (data_prep/hwdb.py) or a folder of raw .gnt files |
-| lsun, lsun64, cats, cifar10 | a prepared folder (data_prep/lsun.py, data_prep/cats.py), an image folder, or (lsun) an LMDB |
-| tfds:NAME | a TFDS data_dir that already holds NAME (mnist, cifar10, lsun/CATEGORY, hwdb1, ...) |
+| lsun, lsun64, cats | a prepared folder (data_prep/lsun.py, data_prep/cats.py), an image folder, or (lsun) an LMDB |
+| tfds:NAME | a TFDS data directory (default: TFDS's own); NAME is downloaded into it when TFDS can |
 | mixture | none (sampled in-graph) |
+
+For a TFDS source `data_dir` is the TFDS data directory (None: TFDS's default, ~/tensorflow_datasets).
 """
 
 from __future__ import annotations
@@ -34,21 +36,29 @@ WHERE_TO_GET = {
     "lsun": "Download a category LMDB (e.g. bedroom_train_lmdb) from LSUN and convert it with data_prep/lsun.py --size=112.",
     "lsun64": "Download a category LMDB from LSUN and convert it with data_prep/lsun.py --size=64.",
     "cats": "Download the cat dataset (CAT_00..CAT_06) and convert it with data_prep/cats.py.",
-    "cifar10": "Use --dataset=tfds:cifar10 with a TFDS data_dir that holds it, or a folder of 32x32 images.",
-    "mnist": "Use --dataset=tfds:mnist with a TFDS data_dir that holds it, or a folder <digit>/*.png.",
+}
+# TFDS builders that TFDS cannot download (their files need a manual download into manual_dir).
+MANUAL_TFDS = {
+    "hwdb1": "put the HWDB1.0 .gnt files into a manual_dir, or train --dataset=hwdb --data_dir=DIR_OF_GNT_FILES",
+    "small_variability_digits": ("put small_variability_digits_official.tar.gz into a manual_dir, or train "
+                                 "--dataset=digits with the authors' folder as --data_dir (data_prep/digits.py)"),
 }
 
 
 def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None) -> None:
-    """Fails fast, before any work, when a dataset needs a --data_dir that is missing."""
+    """Fails fast, before any work, when a dataset needs a --data_dir that is missing (for a TFDS
+    source: when TFDS cannot download it and no data directory is given)."""
+    if tfds_name:
+        base = tfds_name.split("/")[0].split(":")[0]
+        if base in MANUAL_TFDS and (data_dir is None or not os.path.isdir(data_dir)):
+            raise DataError(
+                f"TFDS cannot download {tfds_name}: {MANUAL_TFDS[base]}, then prepare it with "
+                f"tfds.builder({tfds_name!r}, data_dir=DIR).download_and_prepare(download_config="
+                f"tfds.download.DownloadConfig(manual_dir=...)) and pass --data_dir=DIR."
+            )
+        return
     if preset.dataset in ("mixture",) + tuple(RENDERED_DIGIT_VARIANTS) and data_dir is None:
         return
-    if data_dir is None and tfds_name:
-        raise DataError(
-            f"--dataset=tfds:{tfds_name} needs --data_dir=DIR, a TFDS data directory that already holds "
-            f"{tfds_name} (nothing is downloaded): prepare it once, where there is internet, with "
-            f"tfds.builder({tfds_name!r}, data_dir=DIR).download_and_prepare(), and copy DIR here."
-        )
     if data_dir is None:
         raise DataError(f"--data_dir is required for --dataset={preset.dataset}. {WHERE_TO_GET.get(preset.dataset, '')}")
     if not os.path.isdir(data_dir):
@@ -110,18 +120,30 @@ def _gnt_dataset(data_dir: str, seed: Optional[int], corrupt: CorruptRecords) ->
     return dataset.map(lambda image, label: (image[..., None], label))
 
 
-def _tfds_dataset(name: str, data_dir: str, image_shape, labelled: bool, crop: bool) -> tf.data.Dataset:
+def fetch_tfds(name: str, data_dir: Optional[str]):
+    """The TFDS builder of `name` in `data_dir` (None: TFDS's default directory), downloaded and
+    prepared first when it is not there yet (TFDS's progress bar and checksums apply). A failed
+    download raises a one-line DataError saying how to pass a local copy."""
     import tensorflow_datasets as tfds
 
     from lsgan_tf.data import tfds_builders  # noqa: F401  (registers hwdb1, small_variability_digits)
 
+    where = data_dir or "TFDS's default data directory"
     try:
-        dataset = tfds.load(name, split="train", data_dir=data_dir, download=False, shuffle_files=True)
-    except Exception as error:  # TFDS raises several types for a missing dataset
+        builder = tfds.builder(name, data_dir=data_dir)
+        builder.download_and_prepare()
+    except Exception as error:  # TFDS and requests raise many types for a missing name or no network
+        reason = (str(error).strip().splitlines() or [""])[0][:300]
         raise DataError(
-            f"TFDS dataset {name!r} is not prepared under --data_dir={data_dir} ({type(error).__name__}: "
-            f"{str(error).splitlines()[0]}). Prepare it there with tfds.builder(...).download_and_prepare()."
+            f"could not download and prepare TFDS dataset {name!r} into {where} ({type(error).__name__}: {reason}). "
+            f"Without internet, prepare it where there is some with tfds.builder({name!r}, data_dir=DIR)"
+            f".download_and_prepare(), copy DIR here and pass --tfds_data_dir=DIR (or a folder of images as --data_dir)."
         ) from None
+    return builder
+
+
+def _tfds_dataset(name: str, data_dir: Optional[str], image_shape, labelled: bool, crop: bool) -> tf.data.Dataset:
+    dataset = fetch_tfds(name, data_dir).as_dataset(split="train", shuffle_files=True)
     height, width, channels = image_shape
 
     def convert(example):
@@ -178,7 +200,7 @@ def make_dataset(
     check_data(preset, data_dir, tfds_name)
     if preset.dataset == "mixture":
         return mixture_dataset(batch_size, seed=seed)
-    if preset.dataset in RENDERED_DIGIT_VARIANTS and data_dir is None:
+    if preset.dataset in RENDERED_DIGIT_VARIANTS and data_dir is None and not tfds_name:
         rendered = digits_render.render_dataset(
             RENDERED_DIGIT_VARIANTS[preset.dataset], per_class=1000, seed=0 if seed is None else seed
         )
@@ -207,12 +229,7 @@ def class_table(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str
     if tfds_name:
         if TFDS_PRESETS.get(tfds_name.split("/")[0]) != "hwdb":
             return None
-        import tensorflow_datasets as tfds
-
-        from lsgan_tf.data import tfds_builders  # noqa: F401
-
-        names = tfds.builder(tfds_name, data_dir=data_dir).info.features["label"].names
-        return hwdb.ClassTable.from_characters(names)
+        return hwdb.ClassTable.from_characters(fetch_tfds(tfds_name, data_dir).info.features["label"].names)
     if preset.dataset != "hwdb" or data_dir is None:
         return None
     table_path = os.path.join(data_dir, hwdb.CLASSES_FILE)
@@ -234,14 +251,10 @@ def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str
     table = class_table(preset, data_dir, tfds_name, skip_corrupt)
     if table is not None:
         return len(table)
+    if tfds_name:
+        return fetch_tfds(tfds_name, data_dir).info.features["label"].num_classes
     if data_dir is None:
         return 10  # rendered digits
-    if tfds_name:
-        import tensorflow_datasets as tfds
-
-        from lsgan_tf.data import tfds_builders  # noqa: F401  (registers small_variability_digits)
-
-        return tfds.builder(tfds_name, data_dir=data_dir).info.features["label"].num_classes
     if records.is_prepared(data_dir):
         info = records.read_info(data_dir)
         if "num_classes" not in info:

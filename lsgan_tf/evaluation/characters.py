@@ -52,7 +52,7 @@ def to_classifier_range(images, pixel_range: Tuple[float, float]) -> np.ndarray:
 def real_characters(config, count: int, seed: int) -> Tuple[np.ndarray, np.ndarray]:
     """`count` real (image, label) pairs of a run's data, in its pixel range, read in the
     training pipeline's shuffled order (files in a seeded order, then a shuffle buffer)."""
-    dataset = make_dataset(config.preset, batch_size=500, data_dir=config.data_dir, conditional=True,
+    dataset = make_dataset(config.preset, batch_size=500, data_dir=config.source_dir, conditional=True,
                            seed=seed, tfds_name=config.tfds_name)
     images, labels = [], []
     for batch_images, batch_labels in dataset.take(-(-count // 500)):
@@ -65,7 +65,7 @@ CLASSIFIER_VERSION = 2  # part of the cache key: a changed network or recipe is 
 
 
 def _cache_key(config, table: hwdb.ClassTable) -> str:
-    source = f"{CLASSIFIER_VERSION}|{os.path.abspath(config.data_dir or '')}|{config.tfds_name}|{table.to_tsv()}"
+    source = f"{CLASSIFIER_VERSION}|{os.path.abspath(config.source_dir or '')}|{config.tfds_name}|{table.to_tsv()}"
     return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
 
 

@@ -38,7 +38,7 @@ def _generate(model, num_samples: int, seed: int, labels: Optional[np.ndarray]) 
 
 
 def _real(config, num_samples: int) -> np.ndarray:
-    dataset = make_dataset(config.preset, batch_size=250, data_dir=config.data_dir, conditional=False,
+    dataset = make_dataset(config.preset, batch_size=250, data_dir=config.source_dir, conditional=False,
                            seed=1, tfds_name=config.tfds_name)
     batches = []
     for batch in dataset.take(max(1, num_samples // 250)):
@@ -82,7 +82,7 @@ class _Scorer:
         self.real_mean, self.real_cov = metrics.feature_statistics(self.real_features)
         if reference_stats:
             metrics.save_statistics(reference_stats, self.real_mean, self.real_cov, num_samples=num_samples,
-                                    extractor_sha256=self.extractor["sha256"], data_dir=config.data_dir)
+                                    extractor_sha256=self.extractor["sha256"], data_dir=config.source_dir)
 
     def __call__(self, fake: np.ndarray) -> Dict:
         if self.arch == "mixture":

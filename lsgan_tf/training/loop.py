@@ -27,7 +27,7 @@ import tensorflow as tf
 
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data.corrupt import CorruptRecords
-from lsgan_tf.data.datasets import class_table, make_dataset, num_classes
+from lsgan_tf.data.datasets import class_table, fetch_tfds, make_dataset, num_classes
 from lsgan_tf.data.hwdb import ClassTable
 from lsgan_tf.errors import ConfigError, DataError
 from lsgan_tf.gan import GAN, global_step
@@ -106,9 +106,11 @@ def train(
             f"--batch_size={config.batch_size} is not divisible by the {strategy.num_replicas_in_sync} "
             f"replicas of --strategy={config.strategy}."
         )
-    table = class_table(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None
+    if config.tfds_name:  # downloaded (when it is not there yet) before the run directory exists
+        fetch_tfds(config.tfds_name, config.source_dir)
+    table = class_table(config.preset, config.source_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None
     classes = (len(table) if table is not None else
-               num_classes(config.preset, config.data_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None)
+               num_classes(config.preset, config.source_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None)
     with strategy.scope():
         model = build_gan(config, classes)
         checkpoint = make_checkpoint(model)
@@ -171,7 +173,7 @@ def _train_locked(session: _Session, log: Callable[[str], None],
 
     corrupt = CorruptRecords(skip=config.skip_corrupt)
     dataset = make_dataset(
-        config.preset, batch_size=config.batch_size, data_dir=config.data_dir, conditional=config.conditional,
+        config.preset, batch_size=config.batch_size, data_dir=config.source_dir, conditional=config.conditional,
         seed=config.seed, tfds_name=config.tfds_name, corrupt=corrupt, crop=config.crop,
     ).skip(start_step)  # the seeded pipeline is deterministic: continue where the last run stopped
     if corrupt.skipped:

@@ -75,11 +75,64 @@ def test_train_from_a_tfds_data_dir(hwdb_tfds, tmp_path):
     assert table.codes == hwdb.LEVEL1_CODES and table.characters[0] == "啊"
 
 
+def test_mnist_without_data_dir_trains_from_a_tfds_download(tmp_path, monkeypatch):
+    """--dataset=mnist with no --data_dir goes through TFDS's download_and_prepare into
+    --tfds_data_dir (mock_data stands in for the network and the files)."""
+    from lsgan_tf.config import TrainConfig
+    from lsgan_tf.training.loop import train
+
+    with tfds.testing.mock_data(num_examples=16):
+        asked, prepared = [], []
+        make_builder, mocked_prepare = tfds.builder, tfds.core.DatasetBuilder.download_and_prepare
+        monkeypatch.setattr(tfds, "builder", lambda name, **k: (asked.append((name, k.get("data_dir"))),
+                                                               make_builder(name, **k))[1])
+        monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare",
+                            lambda builder, *a, **k: (prepared.append(builder.name), mocked_prepare(builder, *a, **k))[1])
+        result = train(TrainConfig(dataset="mnist", tfds_data_dir=str(tmp_path / "tfds"), steps=2, batch_size=4,
+                                   z_dim=8, sample_every=2, out_dir=str(tmp_path / "run")), log=lambda line: None)
+    assert result["step"] == 2
+    assert asked and set(asked) == {("mnist", str(tmp_path / "tfds"))} and set(prepared) == {"mnist"}
+    assert os.path.exists(RunDir(tmp_path / "run").sample_path(2))
+
+
+OFFLINE = """
+import sys
+import requests
+from tensorflow_datasets.core.download import downloader
+from tensorflow_datasets.core.utils import gcs_utils
+
+def offline(*args, **kwargs):  # what requests raises on this machine, which has no route out
+    raise requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool(host='storage.googleapis.com', port=443): Max retries exceeded "
+        "(Caused by NameResolutionError: Failed to resolve 'storage.googleapis.com')")
+
+downloader._Downloader._sync_download = offline
+gcs_utils.is_dataset_on_gcs = lambda name: False
+from lsgan_tf.cli.train import run
+sys.argv = ["train.py"] + sys.argv[1:]
+run()
+"""
+
+
 @pytest.mark.slow
-def test_tfds_dataset_not_prepared_says_so(tmp_path):
+def test_offline_download_is_one_line_and_leaves_no_run(tmp_path):
     result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "train.py"), "--dataset=tfds:mnist", f"--data_dir={tmp_path}",
-         "--steps=1", f"--out_dir={tmp_path / 'run'}"],
-        capture_output=True, text=True, timeout=300, env=subprocess_env(),
+        [sys.executable, "-c", OFFLINE, "--dataset=mnist", f"--tfds_data_dir={tmp_path / 'tfds'}", "--steps=1",
+         f"--out_dir={tmp_path / 'run'}"],
+        capture_output=True, text=True, timeout=300, env=subprocess_env(), cwd=ROOT,
     )
-    assert result.returncode == 2 and "not prepared" in result.stderr
+    assert result.returncode == 2, result.stderr[-3000:]
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "Traceback" not in result.stderr
+    assert "could not download and prepare TFDS dataset 'mnist'" in errors[0]
+    assert "ConnectionError" in errors[0] and "--tfds_data_dir=DIR" in errors[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_manual_only_tfds_dataset_without_a_directory_names_manual_dir():
+    from lsgan_tf.data.datasets import check_data
+    from lsgan_tf.errors import DataError
+    from lsgan_tf.presets import get
+
+    with pytest.raises(DataError, match=r"TFDS cannot download hwdb1: .*manual_dir.*--data_dir=DIR"):
+        check_data(get("hwdb"), None, "hwdb1")

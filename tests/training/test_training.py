@@ -254,7 +254,7 @@ def test_automatic_steps_per_execution():
         (dict(dataset="imagenet"), "--dataset"),
         (dict(dataset="digits", conditional=True), "--conditional"),
         (dict(dataset="lsun"), "--data_dir is required"),
-        (dict(dataset="tfds:mnist"), r"needs --data_dir=DIR, a TFDS data directory .*tfds.builder\('mnist', data_dir=DIR\)"),
+        (dict(dataset="tfds:hwdb1", conditional=True), r"TFDS cannot download hwdb1: .*manual_dir"),
         (dict(dataset="hwdb", data_dir="/nonexistent/gnt"), "does not exist"),
         (dict(strategy="multi_worker"), "TF_CONFIG"),
         (dict(batch_size=0), "--batch_size"),
