@@ -75,3 +75,40 @@ def psnr(reference: np.ndarray, test: np.ndarray, data_range: float) -> float:
     """Peak signal-to-noise ratio in dB between two arrays over a value range."""
     mse = float(np.mean((np.asarray(reference, np.float64) - np.asarray(test, np.float64)) ** 2))
     return float("inf") if mse == 0 else 10.0 * np.log10(data_range**2 / mse)
+
+
+def standin_inception_graph(features: int = 16, classes: int = 10) -> bytes:
+    """A small GraphDef with the 2015-12-05 Inception graph's tensor names and shapes: float
+    images in [0, 255] at `ExpandDims:0` are resized to 299x299 and scaled to [-1, 1] in the graph,
+    `pool_3:0` is [N, 1, 1, features] and `softmax/logits/MatMul` multiplies pool_3 (reshaped to a
+    batch of one, as in the real graph) by the [features, classes] softmax weights."""
+    import tensorflow as tf
+
+    graph = tf.Graph()
+    with graph.as_default():
+        images = tf.compat.v1.placeholder(tf.float32, (1, None, None, 3), name="ExpandDims")
+        resized = tf.compat.v1.image.resize_bilinear(images, (299, 299), name="ResizeBilinear")
+        scaled = (resized - 128.0) / 128.0
+        kernel = tf.constant(np.random.default_rng(1).normal(0, 0.2, (4, 4, 3, features)).astype(np.float32))
+        activations = tf.nn.relu(tf.nn.conv2d(scaled, kernel, 4, "VALID"))
+        pool = tf.identity(tf.reduce_mean(activations, axis=(1, 2), keepdims=True), name="pool_3")
+        flat = tf.reshape(pool, (1, features), name="pool_3/_reshape")
+        weights = tf.constant(np.random.default_rng(2).normal(0, 1, (features, classes)).astype(np.float32),
+                              name="softmax/weights")
+        logits = tf.nn.bias_add(tf.matmul(flat, weights, name="softmax/logits/MatMul"), tf.zeros((classes,)),
+                                name="softmax/logits")
+        tf.nn.softmax(logits, name="softmax")
+    return graph.as_graph_def().SerializeToString()
+
+
+def tgz_of(files: dict) -> bytes:
+    """A .tar.gz archive (bytes) of {member name: bytes}."""
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

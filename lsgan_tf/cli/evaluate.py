@@ -1,13 +1,17 @@
-"""Evaluate a training run: samples from its generator, scored with the papers' metrics.
+"""Evaluate a training run, or score any images: the papers' metrics and FID / KID / IS.
 
   python evaluate.py --run_dir=runs/demo                              # digits: classifier coverage, FD-digits
   python evaluate.py --run_dir=runs/mixture                           # mixture: modes covered, quality, collapse
   python evaluate.py --run_dir=runs/hwdb                              # conditional HWDB: class accuracy
-  python evaluate.py --run_dir=runs/cats --inception_weights=PATH     # images: FID, KID, Inception Score
-  python evaluate.py --run_dir=runs/cats --inception_weights=PATH --num_samples=50000 \
+  python evaluate.py --run_dir=runs/cats                              # images: FID, KID, Inception Score
+  python evaluate.py --run_dir=runs/cats --num_samples=50000 \
       --reference_stats=stats/cats_50k.npz                             # the literature's 50k; real stats kept
+  python evaluate.py --images=samples/ --reference=real/              # any two folders (or .npz files)
+  python evaluate.py --images=real/ --save_stats=stats/real.npz       # mu, sigma for later --reference
 
-Writes <run_dir>/evaluation.json (or --out) and prints a table.
+FID uses the standard 2015-12-05 Inception graph (TTUR, pytorch-fid): fetched once into
+--cache_dir, or a local copy given with --inception_weights. A run's scores go to
+<run_dir>/evaluation.json (or --out); a table is printed.
 """
 
 from __future__ import annotations
@@ -22,44 +26,73 @@ from lsgan_tf.utils.atomic import write_json
 from lsgan_tf.utils.cache import cache_directory
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
+flags.DEFINE_string("run_dir", None, "A train.py --out_dir to score.")
+flags.DEFINE_string("images", None, "Score these images instead of a run: a folder of image files (any depth, one "
+                    "size) or an .npz holding a uint8 (N, H, W, C) array.")
+flags.DEFINE_string("reference", None, "With --images: the images to compare with (folder or .npz) or an .npz of "
+                    "saved statistics (mu, sigma, as TTUR and pytorch-fid write them).")
+flags.DEFINE_string("save_stats", None, "With --images: write their Inception statistics (mu, sigma) to this .npz.")
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
 flags.DEFINE_integer("num_samples", 5000, "Generated (and real) samples to score; published FIDs use 10000 or 50000.",
                      lower_bound=2)
-flags.DEFINE_string("inception_weights", None, "Local Inception-v3 for FID/KID/IS: TF-GAN's TF-Hub SavedModel folder "
-                    "(tfgan/eval/inception/1, the 2015-12-05 graph: comparable with published FIDs) or the Keras "
-                    "notop .h5 file (not comparable).")
+flags.DEFINE_string("inception_weights", None, "A local Inception for FID/KID/IS instead of the fetched one: "
+                    "classify_image_graph_def.pb or TF-GAN's tfgan/eval/inception/1 SavedModel folder (the 2015-12-05 "
+                    "network: comparable with published FIDs), or the Keras notop .h5 file (not comparable).")
+flags.DEFINE_string("inception_url", None, "Where to fetch the Inception archive (inception-2015-12-05.tgz) when "
+                    "--inception_weights is not given. Default: download.tensorflow.org; a mirror also works.")
 flags.DEFINE_string("reference_stats", None, "An .npz of the real data's Inception mean and covariance (mu, sigma): "
                     "used when it exists, else computed from the data and saved there. KID needs the real "
                     "features themselves and is left out when they come from this file.")
 flags.DEFINE_string("cache_dir", cache_directory(),
-                    "Where the digit and character classifiers are cached.")
-flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json).")
+                    "Where the Inception graph and the digit and character classifiers are cached.")
+flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json; with --images, none unless given).")
 flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples.")
+
+
+def _evaluate():
+    """The scores asked for by the flags, and where they are written (None: not written)."""
+    from lsgan_tf.errors import ConfigError
+    from lsgan_tf.evaluation.inception import INCEPTION_URL
+
+    extractor = dict(inception_weights=FLAGS.inception_weights, cache_dir=FLAGS.cache_dir,
+                     inception_url=FLAGS.inception_url or INCEPTION_URL)
+    if FLAGS.images:
+        from lsgan_tf.evaluation.images import save_image_statistics, score_images
+
+        if FLAGS.run_dir or not (FLAGS.reference or FLAGS.save_stats):
+            raise ConfigError("--images needs --reference=DIR_OR_NPZ (or --save_stats=NPZ), and no --run_dir.")
+        if FLAGS.reference:
+            return score_images(FLAGS.images, FLAGS.reference, **extractor), FLAGS.out
+        return save_image_statistics(FLAGS.images, FLAGS.save_stats, **extractor), FLAGS.out
+    if not FLAGS.run_dir:
+        raise ConfigError("give --run_dir=RUN to score a run, or --images=DIR --reference=DIR_OR_NPZ to score images.")
+    from lsgan_tf.evaluation.run import evaluate_run
+    from lsgan_tf.runs import RunDir
+
+    results = evaluate_run(FLAGS.run_dir, checkpoint=FLAGS.checkpoint, num_samples=FLAGS.num_samples, seed=FLAGS.seed,
+                           reference_stats=FLAGS.reference_stats, **extractor)
+    return results, FLAGS.out or RunDir(FLAGS.run_dir).evaluation_file
 
 
 def main(argv) -> int:
     del argv
     quiet.quiet_tensorflow_startup()
     logging.set_verbosity(logging.WARNING)
-    from lsgan_tf.errors import FeatureError, RunError
-    from lsgan_tf.evaluation.run import evaluate_run
-    from lsgan_tf.runs import RunDir
+    from lsgan_tf.errors import ConfigError, FeatureError, RunError
 
     try:
-        results = evaluate_run(FLAGS.run_dir, checkpoint=FLAGS.checkpoint, num_samples=FLAGS.num_samples,
-                               inception_weights=FLAGS.inception_weights, cache_dir=FLAGS.cache_dir, seed=FLAGS.seed,
-                               reference_stats=FLAGS.reference_stats)
-    except (FeatureError, RunError) as error:
+        results, out = _evaluate()
+    except (ConfigError, FeatureError, RunError) as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
-    out = FLAGS.out or RunDir(FLAGS.run_dir).evaluation_file
-    write_json(out, results, indent=2)
+    if out:
+        write_json(out, results, indent=2)
     width = max(len(name) for name in results)
     for name, value in results.items():
         shown = f"{value:.4f}" if isinstance(value, float) else value
         print(f"{name:{width}s}  {shown}")
-    print(f"wrote {out}")
+    if out:
+        print(f"wrote {out}")
     return 0
 
 

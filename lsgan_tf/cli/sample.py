@@ -1,7 +1,8 @@
-"""Sample images from an exported generator into a PNG grid.
+"""Sample images from an exported generator into a PNG grid, or into a folder of PNG files.
 
   python sample.py --model=exported/digits/tflite/generator.tflite --num=64 --out=grid.png
   python sample.py --model=exported/hwdb/saved_model/1 --labels=中,国 --out=grid.png
+  python sample.py --model=exported/cats/saved_model/1 --num=50000 --folder=samples/  # for evaluate.py --images
 
 A .tflite model runs with the LiteRT interpreter (ai_edge_litert) alone: TensorFlow is never
 imported on that path, as on a phone. A SavedModel folder is run with TensorFlow through
@@ -10,10 +11,11 @@ its `sample` signature.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import numpy as np
 from absl import flags
@@ -24,11 +26,16 @@ from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it) or a SavedModel folder.", required=True)
-flags.DEFINE_integer("num", 64, "Number of images.")
+MAX_GRID = 10_000  # images held in memory for one grid
+MAX_FOLDER = 1_000_000  # images written one batch at a time with --folder
+SAVED_MODEL_BATCH = 500  # images per call of a SavedModel's sample signature
+flags.DEFINE_integer("num", 64, f"Number of images: at most {MAX_GRID:,} for a grid, {MAX_FOLDER:,} with --folder.")
 flags.DEFINE_list("labels", None, "Conditional models: class indices or characters (cycled to --num).")
 flags.DEFINE_integer("seed", 0, "Noise seed.")
 flags.DEFINE_string("out", "grid.png", "Output PNG grid.")
 flags.DEFINE_string("npy", None, "Also save the uint8 images as a .npy array here.")
+flags.DEFINE_string("folder", None, "Write the images as numbered PNG files into this folder instead of a grid "
+                    "(streamed: any --num fits in memory); evaluate.py --images scores such a folder.")
 
 
 class SampleError(ValueError):
@@ -57,7 +64,8 @@ def parse_labels(values: Optional[List[str]], num: int, num_classes: Optional[in
     return np.resize(np.asarray(indices, np.int32), num)
 
 
-def sample_tflite(path: str, num: int, labels_flag, seed: int) -> np.ndarray:
+def sample_tflite(path: str, num: int, labels_flag, seed: int) -> Iterator[np.ndarray]:
+    """Batches of uint8 images from a .tflite export, `num` in all (the LiteRT interpreter only)."""
     from ai_edge_litert.interpreter import Interpreter
 
     if not os.path.isfile(path):
@@ -72,17 +80,17 @@ def sample_tflite(path: str, num: int, labels_flag, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     noise = {name: key for key, name in DISTRIBUTION_NAMES.items()}[metadata["inputs"][0]["distribution"]]
     runner = Interpreter(model_path=path).get_signature_runner("serving_default")
-    images = []
     for start in range(0, num, batch):
         z = draw_z(rng, (batch, z_dim), noise)
         feed = {"z": z}
         if labels is not None:
             feed["labels"] = np.resize(labels[start:start + batch], batch).astype(np.int32)
-        images.append(np.array(runner(**feed)["images_uint8"]))  # copy: outputs alias interpreter memory
-    return np.concatenate(images)[:num]
+        yield np.array(runner(**feed)["images_uint8"])[:num - start]  # copy: outputs alias interpreter memory
 
 
-def sample_saved_model(path: str, num: int, labels_flag, seed: int) -> np.ndarray:
+def sample_saved_model(path: str, num: int, labels_flag, seed: int) -> Iterator[np.ndarray]:
+    """Batches of uint8 images from a SavedModel's `sample` signature, `num` in all (batch i
+    after the first drawn with seed + i)."""
     import tensorflow as tf
 
     metadata_path = os.path.join(path, "assets.extra", "metadata.json")
@@ -96,26 +104,47 @@ def sample_saved_model(path: str, num: int, labels_flag, seed: int) -> np.ndarra
     if conditional and num_classes is None:
         raise SampleError(f"{metadata_path} is missing: cannot check --labels against the class count.")
     labels = parse_labels(labels_flag, num, num_classes, metadata.get("class_names"))
-    feed = {"seed": tf.constant(seed, tf.int64), "num": tf.constant(num, tf.int32)}
-    if labels is not None:
-        feed["labels"] = tf.constant(labels)
-    return signature(**feed)["images_uint8"].numpy()
+    for index, start in enumerate(range(0, num, SAVED_MODEL_BATCH)):
+        count = min(SAVED_MODEL_BATCH, num - start)
+        feed = {"seed": tf.constant(seed + index, tf.int64), "num": tf.constant(count, tf.int32)}
+        if labels is not None:
+            feed["labels"] = tf.constant(labels[start:start + count])
+        yield signature(**feed)["images_uint8"].numpy()
+
+
+def write_folder(batches: Iterator[np.ndarray], folder: str, num: int) -> int:
+    """Writes each image as <folder>/<index>.png (zero-padded; each file atomically); returns the count."""
+    os.makedirs(folder, exist_ok=True)
+    digits, written = len(str(num - 1)), 0
+    for batch in batches:
+        for image in batch:
+            save_png(image[..., 0] if image.shape[-1] == 1 else image, os.path.join(folder, f"{written:0{digits}d}.png"))
+            written += 1
+    return written
 
 
 def main(argv) -> int:
     del argv
     try:
-        if FLAGS.num < 1:
-            raise SampleError("--num must be positive.")
+        limit = MAX_FOLDER if FLAGS.folder else MAX_GRID
+        if not 1 <= FLAGS.num <= limit:
+            raise SampleError(f"--num must be in [1, {limit:,}]{'' if FLAGS.folder else ' (more with --folder)'}, "
+                              f"got {FLAGS.num}.")
         if FLAGS.model.endswith(".tflite"):
-            images = sample_tflite(FLAGS.model, FLAGS.num, FLAGS.labels, FLAGS.seed)
+            batches = sample_tflite(FLAGS.model, FLAGS.num, FLAGS.labels, FLAGS.seed)
         elif os.path.isdir(FLAGS.model):
-            images = sample_saved_model(FLAGS.model, FLAGS.num, FLAGS.labels, FLAGS.seed)
+            batches = sample_saved_model(FLAGS.model, FLAGS.num, FLAGS.labels, FLAGS.seed)
         else:
             raise SampleError(f"--model={FLAGS.model} is neither a .tflite file nor a SavedModel folder.")
+        first = next(batches)  # the model is opened and --labels checked before anything is written
     except SampleError as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
+    if FLAGS.folder:
+        written = write_folder(itertools.chain([first], batches), FLAGS.folder, FLAGS.num)
+        print(f"wrote {written} images to {FLAGS.folder}")
+        return 0
+    images = np.concatenate([first, *batches])
     save_png(make_grid(images), FLAGS.out)
     if FLAGS.npy:
         np.save(FLAGS.npy, images)

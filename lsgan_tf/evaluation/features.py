@@ -1,10 +1,12 @@
-"""Feature extractors for the metrics: Inception-v3 from a local file (nothing is ever
-downloaded) and a small digit classifier trained on the rendered small-variability digits.
+"""Feature extractors for the metrics: Inception for FID / KID / IS, and a small digit classifier
+trained on the rendered small-variability digits.
 
 FID numbers are comparable with published ones only with the 2015-12-05 Inception graph that
-TTUR, pytorch-fid, clean-fid and TF-GAN use: here, TF-GAN's TF-Hub module
-(tfgan/eval/inception/1) as a local SavedModel folder, whose call maps [-1, 1] 299x299 images to
-{"pool_3", "logits"}. The Keras ImageNet notop .h5 file also works, and is labelled not comparable.
+TTUR, pytorch-fid, clean-fid and TF-GAN use. By default that graph is fetched once into the cache
+(lsgan_tf.evaluation.inception); a local copy of it (`classify_image_graph_def.pb`) or TF-GAN's
+TF-Hub module of the same network (tfgan/eval/inception/1, a SavedModel folder whose call maps
+[-1, 1] 299x299 images to {"pool_3", "logits"}) can be passed instead. The Keras ImageNet notop .h5
+file also works, and is labelled not comparable.
 """
 
 from __future__ import annotations
@@ -20,17 +22,25 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from lsgan_tf.errors import FeatureError
+from lsgan_tf.evaluation.inception import INCEPTION_GRAPH_FILE, INCEPTION_URL, InceptionGraph, fetch_inception_graph
 from lsgan_tf.utils.atomic import atomic_path
+from lsgan_tf.utils.cache import cache_directory
 
-INCEPTION_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_HELP = (
-    f"Inception-v3 weights are needed and are never downloaded. Get the TF-GAN Inception "
-    f"(tfgan/eval/inception/1, a TF-Hub SavedModel folder: FID comparable with published numbers) "
-    f"or {INCEPTION_FILE} (the Keras applications release file, 87.9 MB: not comparable), put it "
-    f"on this machine and pass --inception_weights=PATH."
+    f"Pass --inception_weights=PATH: {INCEPTION_GRAPH_FILE} (from {INCEPTION_URL}), TF-GAN's "
+    f"tfgan/eval/inception/1 SavedModel folder (both comparable with published FIDs), or the Keras "
+    f"inception_v3 notop .h5 file (not comparable); or leave it out to fetch the graph."
 )
 DIGIT_CLASSIFIER_FILE = "digit_classifier.keras"
 PROGRESS_FROM = 5000  # feature passes over this many images show a progress bar
+
+
+def _to_byte_range(images, pixel_range: Tuple[float, float]) -> np.ndarray:
+    """Any generator output -> RGB values in [0, 255], rounded as if saved to an 8-bit image file."""
+    low, high = pixel_range
+    images = np.asarray(images, np.float32)
+    images = np.clip(np.round((images - low) / (high - low) * 255.0), 0.0, 255.0)
+    return np.repeat(images, 3, axis=-1) if images.shape[-1] == 1 else images
 
 
 def _to_inception_input(images, pixel_range: Tuple[float, float]):
@@ -58,22 +68,30 @@ def file_sha256(path: str) -> str:
 
 
 class InceptionFeatures:
-    """Pool features (2048-d for Inception-v3) and, for a SavedModel that outputs them, class logits."""
+    """Pool features (2048-d for Inception-v3) and, for the extractors that give them, class logits.
 
-    def __init__(self, weights_path: Optional[str]):
-        if not weights_path or not os.path.exists(weights_path):
-            raise FeatureError(f"Inception weights not found at {weights_path!r}. {INCEPTION_HELP}")
+    `weights_path`: the Inception graph (.pb), TF-GAN's SavedModel folder, or the Keras notop
+    .h5 file; None fetches the graph from `url` into `cache_dir` on first use."""
+
+    def __init__(self, weights_path: Optional[str], cache_dir: str = "", url: str = INCEPTION_URL):
+        source = os.path.abspath(weights_path) if weights_path else url
+        if not weights_path:
+            weights_path = fetch_inception_graph(cache_dir or cache_directory(), url)
+        elif not os.path.exists(weights_path):
+            raise FeatureError(f"--inception_weights={weights_path} does not exist. {INCEPTION_HELP}")
+        self._graph = self._module = self._keras = None
         if os.path.isdir(weights_path):
             self._module = tf.saved_model.load(weights_path)
-            self._keras = None
             name, comparable = "tfgan_inception_savedmodel", True
+        elif weights_path.endswith(".pb"):
+            self._graph = InceptionGraph(weights_path)
+            name, comparable = "inception_2015_12_05_graph", True
         else:
             self._keras = keras.applications.InceptionV3(include_top=False, weights=weights_path, pooling="avg",
                                                          input_shape=(299, 299, 3))
-            self._module = None
             name, comparable = "keras_inception_v3_imagenet_notop", False
         self.description = {"name": name, "file": os.path.abspath(weights_path), "sha256": file_sha256(weights_path),
-                            "comparable_with_published_fid": comparable}
+                            "source": source, "comparable_with_published_fid": comparable}
 
     def __call__(self, images, pixel_range=(-1.0, 1.0), batch_size: int = 50) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """(pool features, logits or None) of images in `pixel_range`."""
@@ -82,17 +100,24 @@ class InceptionFeatures:
         if len(images) >= PROGRESS_FROM:
             starts = tqdm(starts, desc="inception", unit="batch", file=sys.stderr, mininterval=5.0)
         for start in starts:
-            batch = _to_inception_input(images[start:start + batch_size], pixel_range)
-            if self._keras is not None:
-                features.append(self._keras(batch, training=False).numpy())
-                continue
-            result = self._module(batch)
-            if not isinstance(result, dict):
-                result = {"pool_3": result}
-            features.append(result["pool_3"].numpy().reshape(len(batch), -1))
-            if "logits" in result:
-                logits.append(result["logits"].numpy().reshape(len(batch), -1))
+            batch_features, batch_logits = self.batch(images[start:start + batch_size], pixel_range)
+            features.append(batch_features)
+            if batch_logits is not None:
+                logits.append(batch_logits)
         return np.concatenate(features), (np.concatenate(logits) if logits else None)
+
+    def batch(self, images, pixel_range=(-1.0, 1.0)) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """(pool features, logits or None) of one batch of images in `pixel_range`."""
+        if self._graph is not None:
+            return self._graph(_to_byte_range(images, pixel_range))
+        batch = _to_inception_input(images, pixel_range)
+        if self._keras is not None:
+            return self._keras(batch, training=False).numpy(), None
+        result = self._module(batch)
+        if not isinstance(result, dict):
+            result = {"pool_3": result}
+        pool = result["pool_3"].numpy().reshape(len(batch), -1)
+        return pool, (result["logits"].numpy().reshape(len(batch), -1) if "logits" in result else None)
 
 
 def digit_classifier() -> keras.Model:

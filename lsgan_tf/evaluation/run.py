@@ -24,6 +24,7 @@ from lsgan_tf.evaluation.features import (
     classifier_statistics,
     file_sha256,
 )
+from lsgan_tf.evaluation.inception import INCEPTION_URL
 from lsgan_tf.evaluation.modes import mode_statistics
 from lsgan_tf.gan import global_step
 from lsgan_tf.noise import draw_z
@@ -52,7 +53,7 @@ class _Scorer:
     names the scoring network (with its file's SHA-256) for evaluation.json."""
 
     def __init__(self, run_dir: str, model, config, num_samples: int, inception_weights: Optional[str], cache_dir: str,
-                 reference_stats: Optional[str] = None):
+                 reference_stats: Optional[str] = None, inception_url: str = INCEPTION_URL):
         self.arch, self.pixel_range = config.arch, config.pixel_range
         self.table = RunDir(run_dir).class_table()
         self.labels = (asked_labels(self.table, model.num_classes, num_samples) if config.conditional else None)
@@ -68,7 +69,7 @@ class _Scorer:
             self.extractor = _file_extractor("digit_classifier", os.path.join(cache_dir, DIGIT_CLASSIFIER_FILE))
             self.real_stats = classifier_statistics(self.classifier, _real(config, num_samples), self.pixel_range)
             return
-        self.inception = InceptionFeatures(inception_weights)  # fails first, naming the file to get
+        self.inception = InceptionFeatures(inception_weights, cache_dir, inception_url)  # fails first
         self.extractor = self.inception.description
         self.real_features, self.reference = None, {"source": "data", "num_samples": num_samples}
         if reference_stats and os.path.exists(reference_stats):
@@ -124,9 +125,10 @@ class CheckpointEvaluator:
     score each checkpoint as soon as training writes it at the cost of its samples alone."""
 
     def __init__(self, run_dir: str, num_samples: int = 5000, inception_weights: Optional[str] = None,
-                 cache_dir: str = "", seed: int = 0, reference_stats: Optional[str] = None):
+                 cache_dir: str = "", seed: int = 0, reference_stats: Optional[str] = None,
+                 inception_url: str = INCEPTION_URL):
         self.run_dir, self.num_samples, self.seed = run_dir, num_samples, seed
-        self._scorer_settings = (inception_weights, cache_dir, reference_stats)
+        self._scorer_settings = (inception_weights, cache_dir, reference_stats, inception_url)
         self._scorer: Optional[_Scorer] = None
 
     def __call__(self, checkpoint: Optional[str] = None) -> Dict:
@@ -141,20 +143,22 @@ class CheckpointEvaluator:
 
 def evaluate_checkpoints(run_dir: str, checkpoints: Sequence[Optional[str]], num_samples: int = 5000,
                          inception_weights: Optional[str] = None, cache_dir: str = "", seed: int = 0,
-                         reference_stats: Optional[str] = None) -> List[Dict]:
+                         reference_stats: Optional[str] = None, inception_url: str = INCEPTION_URL) -> List[Dict]:
     """`evaluate_run` for several checkpoints of one run (None: the newest), in order; the real
     data, its features and the scoring network are computed once for all of them."""
-    evaluator = CheckpointEvaluator(run_dir, num_samples, inception_weights, cache_dir, seed, reference_stats)
+    evaluator = CheckpointEvaluator(run_dir, num_samples, inception_weights, cache_dir, seed, reference_stats,
+                                    inception_url)
     return [evaluator(checkpoint) for checkpoint in checkpoints]
 
 
 def evaluate_run(run_dir: str, checkpoint: Optional[str] = None, num_samples: int = 5000,
                  inception_weights: Optional[str] = None, cache_dir: str = "", seed: int = 0,
-                 reference_stats: Optional[str] = None) -> Dict:
+                 reference_stats: Optional[str] = None, inception_url: str = INCEPTION_URL) -> Dict:
     """Mixture runs: mode statistics. 28x28 digit runs: digit-classifier coverage, confidence and
     FD-digits against real data. Conditional HWDB runs: class accuracy under a character classifier
     (with its chance level and the classifier's held-out accuracy). Other image runs: FID, KID and
-    IS with local Inception weights (FID against `reference_stats`, an .npz of the real features'
+    IS with the Inception graph (fetched from `inception_url` into `cache_dir` unless
+    `inception_weights` names a local copy; FID against `reference_stats`, an .npz of the real features'
     mean and covariance, when it exists; computed from the data and saved there when it does not)."""
     return evaluate_checkpoints(run_dir, [checkpoint], num_samples, inception_weights, cache_dir, seed,
-                                reference_stats)[0]
+                                reference_stats, inception_url)[0]

@@ -17,6 +17,8 @@ from lsgan_tf.data.digits_render import render_dataset
 from lsgan_tf.evaluation.features import classifier_statistics, train_digit_classifier
 from lsgan_tf.training.loop import train
 from tests.conftest import run_script, shared_across_workers, subprocess_env
+from tests.fixtures import standin_inception_graph, tgz_of
+from tests.loopback import loopback_server
 
 
 def train_and_save_classifier(folder):
@@ -65,11 +67,26 @@ def image_run(tmp_path, count: int):
 
 
 @pytest.mark.slow
-def test_evaluate_without_inception_weights_names_the_file(tmp_path):
-    run = image_run(tmp_path, 4)
-    result = run_evaluate(f"--run_dir={run}", "--num_samples=8")
-    assert result.returncode == 2
-    assert "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5" in result.stderr and "--inception_weights" in result.stderr
+def test_evaluate_fetches_the_inception_graph_and_records_its_hash(tmp_path, monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    run = image_run(tmp_path, 8)
+    graph = standin_inception_graph()
+    with loopback_server() as host:
+        host.files["/inception-2015-12-05.tgz"] = tgz_of({"classify_image_graph_def.pb": graph})
+        url = host.url + "/inception-2015-12-05.tgz"
+        result = run_evaluate(f"--run_dir={run}", "--num_samples=8", f"--inception_url={url}",
+                              f"--cache_dir={tmp_path / 'cache'}")
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert host.requests == ["/inception-2015-12-05.tgz"]
+    scores = json.loads((run / "evaluation.json").read_text())
+    assert scores["extractor"]["sha256"] == hashlib.sha256(graph).hexdigest() and scores["extractor"]["source"] == url
+    assert scores["fid"] > 0 and "inception_score" in scores
+    offline = run_evaluate(f"--run_dir={run}", "--num_samples=8", f"--inception_url={url}",
+                           f"--cache_dir={tmp_path / 'empty_cache'}")  # the host is gone
+    assert offline.returncode == 2 and "Traceback" not in offline.stderr
+    error = [line for line in offline.stderr.splitlines() if "error:" in line]
+    assert len(error) == 1 and url in error[0] and "--inception_weights=PATH/classify_image_graph_def.pb" in error[0]
 
 
 STAND_IN_INCEPTION = """

@@ -194,6 +194,25 @@ def test_sample_py_runs_tflite_without_tensorflow(exports, tmp_path):
 
 
 @pytest.mark.slow
+def test_sample_py_streams_to_a_folder_and_bounds_num(exports, tmp_path):
+    _, out = exports["digits"]
+    model = f"--model={out / 'tflite' / 'generator.tflite'}"
+    grid = run_script("sample.py", model, "--num=7", f"--out={tmp_path / 'g.png'}", f"--npy={tmp_path / 'g.npy'}")
+    folder = run_script("sample.py", model, "--num=7", f"--folder={tmp_path / 'samples'}")
+    assert grid.returncode == 0 and folder.returncode == 0, folder.stderr[-2000:]
+    written = sorted(path.name for path in (tmp_path / "samples").iterdir())
+    assert written == [f"{i}.png" for i in range(7)] and "wrote 7 images" in folder.stdout
+    from PIL import Image
+
+    expected = np.load(tmp_path / "g.npy")
+    for i in range(7):  # the same images, in order, as the grid's
+        np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "samples" / f"{i}.png")), expected[i, ..., 0])
+    too_many = run_script("sample.py", model, "--num=20000", f"--out={tmp_path / 'big.png'}")
+    assert too_many.returncode == 2 and "--num must be in [1, 10,000] (more with --folder), got 20000" in too_many.stderr
+    assert not (tmp_path / "big.png").exists()
+
+
+@pytest.mark.slow
 def test_sample_py_saved_model_and_label_errors(exports, tmp_path):
     _, out = exports["hwdb"]
     ok = run_script("sample.py", f"--model={out / 'saved_model' / '1'}", "--num=4", "--labels=座", f"--out={tmp_path / 'g.png'}")

@@ -1,0 +1,137 @@
+"""`score_images`: FID, KID and IS of any set of images against another, or against saved
+statistics, as clean-fid and torch-fidelity score two folders. This is how our samples are
+compared with another implementation's.
+
+A source is a folder of image files (read in sorted order, converted to RGB, streamed in
+batches so any number fits in memory; all of one size), an .npz holding a uint8 image array
+(N, H, W, C), or an .npz of statistics `mu` and `sigma` (the layout of TTUR and pytorch-fid).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Dict, Iterator, List, Optional
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from lsgan_tf.errors import FeatureError
+from lsgan_tf.evaluation import metrics
+from lsgan_tf.evaluation.features import PROGRESS_FROM, InceptionFeatures
+from lsgan_tf.evaluation.inception import INCEPTION_URL
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+BATCH_SIZE = 50
+
+
+def image_files(folder: str) -> List[str]:
+    """The image files under `folder` (recursively), in sorted order."""
+    found = [os.path.join(root, name) for root, _, names in os.walk(folder) for name in names
+             if name.lower().endswith(IMAGE_SUFFIXES)]
+    return sorted(found)
+
+
+def _folder_batches(files: List[str]) -> Iterator[np.ndarray]:
+    size = None
+    for start in range(0, len(files), BATCH_SIZE):
+        batch = []
+        for path in files[start:start + BATCH_SIZE]:
+            try:
+                with Image.open(path) as opened:
+                    image = np.asarray(opened.convert("RGB"))
+            except (OSError, ValueError) as error:
+                raise FeatureError(f"{path}: not a readable image ({error}).") from None
+            if size is None:
+                size = image.shape
+            if image.shape != size:
+                raise FeatureError(f"{path} is {image.shape[1]}x{image.shape[0]} but the folder's first image is "
+                                   f"{size[1]}x{size[0]}; score images of one size.")
+            batch.append(image)
+        yield np.stack(batch)
+
+
+def _array_batches(images: np.ndarray) -> Iterator[np.ndarray]:
+    for start in range(0, len(images), BATCH_SIZE):
+        yield images[start:start + BATCH_SIZE]
+
+
+class ScoredSource:
+    """What a source gives the metrics: features and logits (images), or statistics alone."""
+
+    def __init__(self, path: str, extractor: InceptionFeatures):
+        self.path, self.features, self.logits, self.stored = os.path.abspath(path), None, None, {}
+        if os.path.isdir(path):
+            files = image_files(path)
+            if len(files) < 2:
+                raise FeatureError(f"{path} holds {len(files)} image file(s) ({', '.join(IMAGE_SUFFIXES)}); FID needs at least 2.")
+            self._extract(_folder_batches(files), len(files), extractor)
+            return
+        if not path.endswith(".npz") or not os.path.isfile(path):
+            raise FeatureError(f"{path} is neither a folder of images nor an .npz file.")
+        with np.load(path) as stored:
+            if "mu" in stored and "sigma" in stored:
+                self.mean, self.cov = np.asarray(stored["mu"], np.float64), np.asarray(stored["sigma"], np.float64)
+                self.stored = {key: str(stored[key]) for key in stored.files if key not in ("mu", "sigma")}
+                self.count = int(self.stored.get("num_samples", 0)) or None
+                return
+            arrays = [stored[key] for key in stored.files if stored[key].ndim == 4 and stored[key].dtype == np.uint8]
+        if not arrays:
+            raise FeatureError(f"{path} holds neither `mu` and `sigma` nor a uint8 (N, H, W, C) image array.")
+        self._extract(_array_batches(arrays[0]), len(arrays[0]), extractor)
+
+    def _extract(self, batches: Iterator[np.ndarray], count: int, extractor: InceptionFeatures) -> None:
+        features, logits = [], []
+        if count >= PROGRESS_FROM:
+            batches = tqdm(batches, total=-(-count // BATCH_SIZE), desc=os.path.basename(self.path), unit="batch",
+                           file=sys.stderr, mininterval=5.0)
+        for batch in batches:
+            batch_features, batch_logits = extractor.batch(batch, pixel_range=(0.0, 255.0))
+            features.append(batch_features)
+            if batch_logits is not None:
+                logits.append(batch_logits)
+        self.features = np.concatenate(features)
+        self.logits = np.concatenate(logits) if logits else None
+        self.mean, self.cov = metrics.feature_statistics(self.features)
+        self.count = count
+
+
+def score_images(images: str, reference: str, inception_weights: Optional[str] = None, cache_dir: str = "",
+                 inception_url: str = INCEPTION_URL) -> Dict:
+    """FID of `images` against `reference` (Heusel et al. 2017: the Frechet distance of Gaussians
+    fitted to Inception pool_3 features), KID when both sides are images (Binkowski et al. 2018),
+    and the Inception Score of `images` (Salimans et al. 2016) when the extractor gives logits.
+    Statistics saved with another extractor's hash are refused."""
+    extractor = InceptionFeatures(inception_weights, cache_dir, inception_url)
+    scored, against = ScoredSource(images, extractor), ScoredSource(reference, extractor)
+    for source in (scored, against):
+        stored_hash = source.stored.get("extractor_sha256")
+        if stored_hash and stored_hash != extractor.description["sha256"]:
+            raise FeatureError(f"{source.path} was computed with another extractor (sha256 {stored_hash[:12]}...).")
+    if scored.mean.shape != against.mean.shape:
+        raise FeatureError(f"{against.path} holds {against.mean.shape[0]}-d statistics but the extractor gives "
+                           f"{scored.mean.shape[0]}-d features.")
+    results = {
+        "images": {"source": scored.path, "num_samples": scored.count},
+        "reference": {**against.stored, "source": against.path, "num_samples": against.count},
+        "fid": metrics.frechet_distance_from_statistics(scored.mean, scored.cov, against.mean, against.cov),
+    }
+    if scored.features is not None and against.features is not None:
+        results.update(metrics.kernel_inception_distance(scored.features, against.features))
+    if scored.logits is not None:
+        results.update(metrics.inception_score(scored.logits, num_splits=10 if len(scored.logits) >= 5000 else 1))
+    results["extractor"] = extractor.description
+    return results
+
+
+def save_image_statistics(images: str, out: str, inception_weights: Optional[str] = None, cache_dir: str = "",
+                          inception_url: str = INCEPTION_URL) -> Dict:
+    """Writes the Inception statistics (mu, sigma) of a folder or image .npz to `out`, with the
+    extractor's hash, for later `score_images(..., reference=out)`."""
+    extractor = InceptionFeatures(inception_weights, cache_dir, inception_url)
+    source = ScoredSource(images, extractor)
+    metrics.save_statistics(out, source.mean, source.cov, num_samples=source.count,
+                            extractor_sha256=extractor.description["sha256"], data_dir=source.path)
+    return {"images": {"source": source.path, "num_samples": source.count}, "statistics": os.path.abspath(out),
+            "extractor": extractor.description}
