@@ -22,6 +22,7 @@ from lsgan_tf.noise import NOISE_DISTRIBUTIONS
 OPTIMIZERS = ("adam", "rmsprop")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 JIT_CHOICES = ("auto", "true", "false")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 # Architectures whose iteration costs about as much as Keras' per-step Python overhead (the
 # Gaussian-mixture MLPs: ~5 ms), so that running many steps per call pays (docs/PERFORMANCE.md).
 OVERHEAD_BOUND_ARCHITECTURES = ("mixture",)
@@ -98,6 +99,7 @@ class TrainConfig:
     strategy: str = setting("default", "tf.distribute strategy: one device, all local GPUs (MirroredStrategy), or the workers of TF_CONFIG.", STRATEGIES)
     sync_bn: bool = setting(False, "Batch-norm statistics over all replicas (Keras synchronized=True) instead of per replica.")
     jit_compile: str = setting("auto", "XLA for train_step; auto: off on CPU (measured 1.2-12x slower for every architecture), on with a GPU.", JIT_CHOICES)
+    precision: str = setting("float32", "Keras dtype policy of both networks: float32 (the papers), mixed_float16 (GPUs; with dynamic loss scaling) or mixed_bfloat16 (GPUs and CPUs with bf16 units). Weights, losses, batch-norm statistics and penalty gradient norms stay float32; exports are float32.", PRECISIONS)
     log_every: int = setting(100, "Progress line and TensorBoard scalars every N steps.")
     steps_per_execution: int = setting(0, "Training steps per compiled call (must divide the log, sample and checkpoint intervals). 0: automatic, up to 100 for the overhead-bound mixture MLPs, 1 for the image nets.")
     simultaneous_updates: Optional[bool] = setting(None, "G and D updated from the same state (the mixture's ls.py); from the preset.", flag=False)

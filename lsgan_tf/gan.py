@@ -228,8 +228,13 @@ class GAN(keras.Model):
         """The family's gradient penalty (unweighted), or 0 for families without one."""
         if self.objective.penalty is None:
             return ops.zeros((), dtype=keras.config.floatx())
-        critic = lambda x: self.discriminate(x, labels, training=True)  # noqa: E731
+        critic = lambda x: self._scores(x, labels)  # noqa: E731
         return self.objective.penalty(critic, real, fake, c=self.gp_c, seed=self.seed_generator)
+
+    def _scores(self, images, labels):
+        """D's scores in float32 whatever the networks compute in: the losses, the penalty's
+        gradient norms and the reported values are float32 under mixed precision too."""
+        return ops.cast(self.discriminate(images, labels, training=True), "float32")
 
     def _replica_scales(self) -> Tuple[float, float]:
         """(scale of the adversarial terms, scale of mean terms) for this replica's gradients."""
@@ -240,8 +245,8 @@ class GAN(keras.Model):
     def _discriminator_loss(self, real, fake, labels):
         """(loss for this replica's gradient, reported D loss) on one real and one fake batch."""
         adversarial_scale, mean_scale = self._replica_scales()
-        real_scores = self.discriminate(real, labels, training=True)
-        fake_scores = self.discriminate(fake, labels, training=True)
+        real_scores = self._scores(real, labels)
+        fake_scores = self._scores(fake, labels)
         adversarial = self.discriminator_objective(real_scores, fake_scores)
         penalty = self.gradient_penalty(real, fake, labels)
         self.trackers["d_loss"].update_state(adversarial + self.gp_weight * penalty)
@@ -253,7 +258,7 @@ class GAN(keras.Model):
     def _generator_loss(self, fake, labels):
         """G's loss for this replica's gradient, given G's output (recorded on a tape)."""
         adversarial_scale, _ = self._replica_scales()
-        loss = self.generator_objective(self.discriminate(fake, labels, training=True))
+        loss = self.generator_objective(self._scores(fake, labels))
         self.trackers["g_loss"].update_state(loss)
         return adversarial_scale * loss
 
@@ -266,11 +271,16 @@ class GAN(keras.Model):
         rows are summed, so its second moment gets sum(g_k^2) instead of (sum g_k)^2 and the
         update differs from the authors' dense one-hot matmul; the slices are summed into a
         dense gradient first (tests/test_authors_iteration.py, conditional case).
+
+        Under a loss-scale optimizer (mixed_float16) the gradient is of the loss times its
+        dynamic scale, which `apply` divides out again after checking that it is finite.
         """
         variables = network.trainable_variables
+        scale = (optimizer.scale_loss(ops.ones_like(loss))
+                 if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else None)
         gradients = [
             tf.convert_to_tensor(gradient) if isinstance(gradient, tf.IndexedSlices) else gradient
-            for gradient in tape.gradient(loss, variables)
+            for gradient in tape.gradient(loss, variables, output_gradients=scale)
         ]
         optimizer.apply(gradients, variables)
 

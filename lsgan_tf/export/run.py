@@ -96,7 +96,7 @@ def export_run(
     if tflite_batch < 1 or version < 1 or max_sample < 1:
         raise ExportError("--tflite_batch, --version and --max_sample must be positive integers.")
     try:
-        model, config, _ = restore_model(run_dir, checkpoint)
+        model, config, _ = restore_model(run_dir, checkpoint, precision="float32")  # a mixed-precision run too
     except RunError as error:
         raise ExportError(str(error)) from None
     if ema == "true" and model.ema_generator is None:

@@ -4,7 +4,8 @@ directory (`restore_model`)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+import contextlib
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import keras
 import tensorflow as tf
@@ -19,14 +20,36 @@ from lsgan_tf.training.checkpoints import MISMATCHED, UNREADABLE, restore_newest
 from lsgan_tf.training.optimizers import FusedAdam
 
 
-def make_optimizer(name: str, lr: float, settings) -> keras.optimizers.Optimizer:
+def make_optimizer(name: str, lr: float, settings, precision: str = "float32") -> keras.optimizers.Optimizer:
     """Adam(lr, beta_1, beta_2, epsilon) of `settings` (a resolved TrainConfig or a Preset; one
-    kernel per variable, lsgan_tf/training/optimizers.py), or RMSProp(lr)."""
+    kernel per variable, lsgan_tf/training/optimizers.py), or RMSProp(lr); under mixed_float16
+    wrapped in Keras' dynamic loss scaling (float16 gradients would underflow without it)."""
     if name == "rmsprop":
-        return keras.optimizers.RMSprop(learning_rate=lr)
-    return FusedAdam(
-        learning_rate=lr, beta_1=settings.beta_1, beta_2=settings.beta_2, epsilon=settings.epsilon
-    )
+        optimizer = keras.optimizers.RMSprop(learning_rate=lr)
+    else:
+        optimizer = FusedAdam(learning_rate=lr, beta_1=settings.beta_1, beta_2=settings.beta_2, epsilon=settings.epsilon)
+    if precision == "mixed_float16":
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str) -> Iterator[None]:
+    """Keras' global dtype policy set to `name` for the layers built in the block, then restored."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def _float32_output(network: keras.Model) -> keras.Model:
+    """`network` with its output cast to float32 by a last weightless layer, as Keras' mixed
+    precision guide advises: samples, exports and losses see float32 (the layers before it keep
+    their order, so checkpoints restore across precisions)."""
+    output = keras.layers.Activation("linear", dtype="float32", name="float32_output")(network.output)
+    return keras.Model(network.input, output, name=network.name)
 
 
 def resolve_jit_compile(choice: str) -> bool:
@@ -38,9 +61,11 @@ def resolve_jit_compile(choice: str) -> bool:
     return choice == "true"
 
 
-def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
+def build_gan(config: TrainConfig, num_classes: Optional[int] = None, precision: Optional[str] = None) -> GAN:
     """The compiled GAN of a resolved config (weights initialised from config.seed);
-    `num_classes` sizes a conditional generator's label map."""
+    `num_classes` sizes a conditional generator's label map. The networks compute in
+    `precision` (default: config.precision), the optimizers follow config.precision."""
+    precision = precision or config.precision
     # Grappler's remapper fuses a bias add with the LeakyReLU after it although LeakyReluGrad
     # still reads the pre-activation; on D's bias + LeakyReLU convs (digits, hwdb) its graph
     # mutation then fails, now and then, printing "E0000 ... remapper failed" and dropping the
@@ -51,18 +76,20 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None) -> GAN:
     options = {**dict(config.preset.arch_options), **config.arch_options()}
     if config.conditional and num_classes is not None:
         options["num_classes"] = num_classes
-    with synchronized_batch_norm(config.sync_bn):
+    with synchronized_batch_norm(config.sync_bn), dtype_policy(precision):
         try:
             generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
         except ValueError as error:  # an option value the architecture rejects (e.g. variant)
             raise ConfigError(f"--arch_option: {error}") from None
+    if precision != "float32":
+        generator = _float32_output(generator)
     model_class = ConditionalGAN if config.conditional else GAN
     model = model_class(generator, discriminator, seed=config.seed, noise=config.noise)
     if config.ema:
         model.enable_ema(config.ema_decay)
     model.compile(
-        d_optimizer=make_optimizer(config.optimizer, config.lr, config),
-        g_optimizer=make_optimizer(config.optimizer, config.g_lr, config),
+        d_optimizer=make_optimizer(config.optimizer, config.lr, config, config.precision),
+        g_optimizer=make_optimizer(config.optimizer, config.g_lr, config, config.precision),
         objective=objectives.get(config.loss),
         coding=config.coding,
         reduction=config.reduction,
@@ -87,12 +114,14 @@ def make_checkpoint(model: GAN) -> tf.train.Checkpoint:
     return tf.train.Checkpoint(**objects)
 
 
-def restore_model(run_dir: str, checkpoint: Optional[str] = None) -> Tuple[GAN, TrainConfig, Dict[str, Any]]:
-    """(model, config, record): the run's GAN with the newest readable (or the given) checkpoint restored."""
+def restore_model(run_dir: str, checkpoint: Optional[str] = None,
+                  precision: Optional[str] = None) -> Tuple[GAN, TrainConfig, Dict[str, Any]]:
+    """(model, config, record): the run's GAN with the newest readable (or the given) checkpoint
+    restored, its networks computing in `precision` (default: the run's own)."""
     run = RunDir(run_dir)
     config, record = run.load_config()
     config = config.resolve(data_needed=False)
-    model = build_gan(config, record.get("num_classes"))
+    model = build_gan(config, record.get("num_classes"), precision)
     if checkpoint is None:  # the newest readable one, as a resumed training run takes it
         try:
             path = restore_newest_readable(make_checkpoint(model), run.checkpoints)

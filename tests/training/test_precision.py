@@ -1,0 +1,95 @@
+"""--precision: every loss family (and the conditional GAN) trains under mixed_float16 and
+mixed_bfloat16 with float32 losses, close to its float32 trajectory; resume, export and the NaN
+guard keep working."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from lsgan_tf.config import TrainConfig
+from lsgan_tf.errors import TrainingDiverged
+from lsgan_tf.training.build import build_gan
+from lsgan_tf.training.loop import train
+
+FAMILIES = [("digits", "lsgan"), ("digits", "nsgan"), ("digits", "lsgan_gp"), ("digits", "wgan_gp"),
+            ("hwdb", "lsgan")]
+MIXED = ("mixed_float16", "mixed_bfloat16")
+# A mixed network rounds every activation to the 16-bit type: unit roundoff 2^-11 (float16) or
+# 2^-8 (bfloat16) per op, compounding over the ~6 layers of a net into ~1% of a score, while the
+# weights, losses and Adam's updates stay float32. Three steps later the losses agree to a few
+# of those roundings; a wrong cast (a loss in 16 bits, a lost loss scale, an unscaled gradient)
+# shows up as a difference of 10% and more, or as a NaN.
+# Under mixed_float16 Keras' dynamic loss scale starts at 2^15, and the first updates overflow
+# float16 and are skipped while it halves: the trajectory is compared from a settled scale
+# (2^6, where no update of these nets overflows: checked), and the skipping itself is checked
+# against the loss-scale contract. The losses are compared over the first two iterations (2 D
+# updates, 10 for wgan_gp, whose loss is a difference of two critic means and so amplifies
+# rounding most); all STEPS are checked to be finite.
+RELATIVE_TOLERANCE = {"mixed_float16": 0.02, "mixed_bfloat16": 0.06}
+SETTLED_SCALE = 2.0 ** 6
+COMPARED = 2
+STEPS = 3
+
+
+def trajectory(dataset: str, loss: str, precision: str, loss_scale: float = None):
+    """(the model, D and G losses of STEPS steps) on one fixed batch, weights from seed 0
+    (`loss_scale`: the float16 loss scale to start from; None: Keras' own)."""
+    config = TrainConfig(dataset=dataset, loss=loss, precision=precision, batch_size=8, z_dim=16,
+                         data_dir="/" if dataset == "hwdb" else None).resolve(data_needed=False)
+    model = build_gan(config, num_classes=10 if config.conditional else None)
+    rng = np.random.default_rng(0)
+    images = rng.uniform(*config.pixel_range, (8,) + tuple(config.image_shape)).astype(np.float32)
+    batch = (images, rng.integers(0, 10, 8).astype(np.int32)) if config.conditional else images
+    if loss_scale is not None:
+        for optimizer in (model.d_optimizer, model.g_optimizer):
+            optimizer.dynamic_scale.assign(loss_scale)
+    history = model.fit(tf.data.Dataset.from_tensors(batch).repeat(), epochs=STEPS, steps_per_epoch=1, verbose=0)
+    return model, np.array(history.history["d_loss"]), np.array(history.history["g_loss"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset,loss", FAMILIES)
+def test_mixed_precision_trains_every_family_close_to_float32(dataset, loss):
+    _, d_reference, g_reference = trajectory(dataset, loss, "float32")
+    for precision in MIXED:
+        model, d_losses, g_losses = trajectory(dataset, loss, precision,
+                                               SETTLED_SCALE if precision == "mixed_float16" else None)
+        assert keras.config.dtype_policy().name == "float32"  # the policy is set for the build only
+        compute = {layer.compute_dtype for layer in model.discriminator.layers if layer.weights}
+        assert compute == {precision.split("_")[1]}, compute
+        assert model.generator.output.dtype == "float32" and model.discriminator.layers[-1].variable_dtype == "float32"
+        assert np.isfinite(d_losses).all() and np.isfinite(g_losses).all()
+        tolerance = RELATIVE_TOLERANCE[precision]
+        np.testing.assert_allclose(d_losses[:COMPARED], d_reference[:COMPARED], rtol=tolerance, atol=tolerance / 2,
+                                   err_msg=precision)
+        np.testing.assert_allclose(g_losses[:COMPARED], g_reference[:COMPARED], rtol=tolerance, atol=tolerance / 2,
+                                   err_msg=precision)
+        if precision == "mixed_float16":  # no update was skipped: the trajectories are comparable
+            assert int(model.d_optimizer.iterations.numpy()) == STEPS * model.d_steps
+    # From Keras' initial scale: each D update is either applied or skipped with the scale halved.
+    model, d_losses, _ = trajectory(dataset, loss, "mixed_float16")
+    assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer) and np.isfinite(d_losses).all()
+    d_updates = STEPS * model.d_steps
+    skipped = np.log2(2.0 ** 15 / float(model.d_optimizer.dynamic_scale.numpy()))
+    assert int(model.d_optimizer.iterations.numpy()) + skipped == d_updates
+    if loss != "nsgan":  # measured: 2^15 times these D gradients overflows float16 (the loss is scaled)
+        assert skipped >= 1
+
+
+@pytest.mark.slow
+def test_mixed_run_resumes_exports_float32_and_keeps_the_nan_guard(tmp_path):
+    from lsgan_tf.export.run import export_run
+
+    run = tmp_path / "run"
+    settings = dict(precision="mixed_float16", batch_size=8, z_dim=16, sample_every=2, checkpoint_every=2,
+                    log_every=2, out_dir=str(run))
+    train(TrainConfig(steps=2, **settings), log=lambda line: None)
+    resumed = train(TrainConfig(steps=4, **settings), log=lambda line: None)
+    assert resumed["step"] == 4 and isinstance(resumed["model"].d_optimizer, keras.optimizers.LossScaleOptimizer)
+    export_run(str(run), str(tmp_path / "export"), formats=["saved_model"])
+    loaded = tf.saved_model.load(str(tmp_path / "export" / "saved_model" / "1"))
+    images = loaded.signatures["sample"](seed=tf.constant(0, tf.int64), num=tf.constant(3, tf.int32))["images"]
+    assert images.dtype == tf.float32 and images.shape[0] == 3
+    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*ckpt-4 and was not overwritten"):
+        train(TrainConfig(steps=40, lr=1e30, **settings), log=lambda line: None)
