@@ -9,15 +9,19 @@ update), Adam(2e-4, 0.5), on the CPU. Two ways to write the image-net iteration:
   example's way, the same algorithmic work as lsgan_tf).
 
   .venv/bin/python -m bench.torch_reference --archs=digits,mixture --steps=10   # prints JSON
+  .venv/bin/python -m bench.torch_reference --archs=digits --autocast=bfloat16  # torch.autocast around each iteration
+  .venv/bin/python -m bench.torch_reference --archs=digits --device=cuda --autocast=float16  # with a GradScaler
 
 Install with `pip install -r requirements-bench.txt` (torch==2.13.0, a CPU build).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from typing import Optional
 
 import torch
 from torch import nn
@@ -142,14 +146,20 @@ def build(arch):
     return Generator(spec), Discriminator(spec), spec["z"], spec["image"], spec["batch"], None
 
 
-def images_per_second(arch: str, steps: int, iteration_kind: str) -> float:
-    """A full LSGAN (-110) iteration per step, written the `iteration_kind` way (module doc);
-    images/s after 3 warm-up iterations."""
+def images_per_second(arch: str, steps: int, iteration_kind: str, device: str = "cpu",
+                      autocast: Optional[str] = None) -> float:
+    """A full LSGAN (-110) iteration per step, written the `iteration_kind` way (module doc), on
+    `device`, under torch.autocast(`autocast`) when given (float16 with a GradScaler, as PyTorch's
+    AMP recipe); images/s after 3 warm-up iterations."""
     generator, discriminator, z_dim, shape, batch, classes = build(arch)
+    generator, discriminator = generator.to(device), discriminator.to(device)
     d_optimizer = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
     g_optimizer = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
-    real = torch.rand(batch, *shape) * 2 - 1
-    labels = torch.randint(0, classes, (batch,)) if classes else None
+    real = torch.rand(batch, *shape, device=device) * 2 - 1
+    labels = torch.randint(0, classes, (batch,), device=device) if classes else None
+    scaler = torch.amp.GradScaler(device, enabled=autocast == "float16")
+    region = ((lambda: torch.autocast(device, dtype=getattr(torch, autocast))) if autocast
+              else contextlib.nullcontext)
     conditioned = (lambda *args: args + (labels,)) if classes else (lambda *args: args)  # noqa: E731
     G = lambda z: generator(*conditioned(z))  # noqa: E731
     D = lambda x: discriminator(*conditioned(x))  # noqa: E731
@@ -159,8 +169,9 @@ def images_per_second(arch: str, steps: int, iteration_kind: str) -> float:
 
     def step(optimizer, loss):
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
     def simultaneous(z):  # the mixture script: both gradients from one forward pass
         fake = G(z)
@@ -182,28 +193,41 @@ def images_per_second(arch: str, steps: int, iteration_kind: str) -> float:
         step(d_optimizer, d_loss_of(fake.detach()))
         step(g_optimizer, 0.5 * (D(fake) ** 2).mean())
 
-    iteration = {"authors": authors, "reuse": reuse, "simultaneous": simultaneous}[iteration_kind]
+    kind = {"authors": authors, "reuse": reuse, "simultaneous": simultaneous}[iteration_kind]
+
+    def iteration():
+        with region():
+            kind(torch.randn(batch, z_dim, device=device))
+
     for _ in range(3):
-        iteration(torch.randn(batch, z_dim))
+        iteration()
+    synchronize = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    synchronize()
     started = time.perf_counter()
     for _ in range(steps):
-        iteration(torch.randn(batch, z_dim))
+        iteration()
+    synchronize()
     return steps * batch / (time.perf_counter() - started)
 
 
-def rates(arch: str, steps: int) -> dict:
+def rates(arch: str, steps: int, device: str = "cpu", autocast: Optional[str] = None) -> dict:
     """images/s of the `authors` and `reuse` iterations; the mixture's simultaneous update is
     both (it computes G(z) once), so it is measured once and reported under both names."""
     if arch == "mixture":
-        rate = images_per_second(arch, steps, "simultaneous")
+        rate = images_per_second(arch, steps, "simultaneous", device, autocast)
         return {"authors": rate, "reuse": rate}
-    return {kind: images_per_second(arch, steps, kind) for kind in ("authors", "reuse")}
+    return {kind: images_per_second(arch, steps, kind, device, autocast) for kind in ("authors", "reuse")}
+
+
+def _option(name: str, default):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
 def main() -> None:
-    archs = sys.argv[sys.argv.index("--archs") + 1].split(",") if "--archs" in sys.argv else ["digits"]
-    steps = int(sys.argv[sys.argv.index("--steps") + 1]) if "--steps" in sys.argv else 10
-    print(json.dumps({arch: rates(arch, steps) for arch in archs}))
+    archs = _option("--archs", "digits").split(",")
+    steps = int(_option("--steps", 10))
+    device, autocast = _option("--device", "cpu"), _option("--autocast", None)
+    print(json.dumps({arch: rates(arch, steps, device, autocast) for arch in archs}))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ from lsgan_tf.architectures import HWDB_CLASSES
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("archs", ["digits", "dcgan64", "cat128", "scene112", "hwdb", "mixture"], "Architectures to measure.")
-flags.DEFINE_list("modes", ["graph", "xla", "distribute"], "lsgan_tf modes: graph, xla (jit_compile=True), distribute (one-replica MirroredStrategy).")
+flags.DEFINE_list("modes", ["graph", "xla", "distribute"], "lsgan_tf modes: graph, xla (jit_compile=True), distribute "
+                  "(one-replica MirroredStrategy), and graph or xla under a mixed policy: mixed_bfloat16, "
+                  "mixed_float16, xla_mixed_bfloat16, xla_mixed_float16.")
 flags.DEFINE_integer("steps", 10, "Timed iterations per measurement (after 3 warm-up iterations).")
 flags.DEFINE_integer("rounds", 2, "Alternating TF / PyTorch rounds.")
 flags.DEFINE_string("out", "bench/results/train_step.json", "Where to write the JSON results.")
@@ -48,7 +50,8 @@ def tf_measurements(arch: str, steps: int, modes) -> dict:
 
     results = {}
     for mode in modes:
-        config = bench_config(arch, jit_compile="true" if mode == "xla" else "false")
+        precision = mode[mode.index("mixed_"):] if "mixed_" in mode else "float32"
+        config = bench_config(arch, jit_compile="true" if mode.startswith("xla") else "false", precision=precision)
         strategy = tf.distribute.MirroredStrategy(["/cpu:0"]) if mode == "distribute" else tf.distribute.get_strategy()
         with strategy.scope():
             model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
