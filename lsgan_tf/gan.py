@@ -232,9 +232,9 @@ class GAN(keras.Model):
         return self.objective.penalty(critic, real, fake, c=self.gp_c, seed=self.seed_generator)
 
     def _scores(self, images, labels):
-        """D's scores in float32 whatever the networks compute in: the losses, the penalty's
-        gradient norms and the reported values are float32 under mixed precision too."""
-        return ops.cast(self.discriminate(images, labels, training=True), "float32")
+        """D's scores in floatx (float32) whatever the networks compute in: the losses, the
+        penalty's gradient norms and the reported values are float32 under mixed precision too."""
+        return ops.cast(self.discriminate(images, labels, training=True), keras.config.floatx())
 
     def _replica_scales(self) -> Tuple[float, float]:
         """(scale of the adversarial terms, scale of mean terms) for this replica's gradients."""

@@ -76,7 +76,9 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None, precision:
     options = {**dict(config.preset.arch_options), **config.arch_options()}
     if config.conditional and num_classes is not None:
         options["num_classes"] = num_classes
-    with synchronized_batch_norm(config.sync_bn), dtype_policy(precision):
+    # float32 keeps the global policy as it is (tests of the iteration run it in float64).
+    policy = dtype_policy(precision) if precision != "float32" else contextlib.nullcontext()
+    with synchronized_batch_norm(config.sync_bn), policy:
         try:
             generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
         except ValueError as error:  # an option value the architecture rejects (e.g. variant)
