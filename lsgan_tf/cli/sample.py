@@ -26,7 +26,8 @@ from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it) or a SavedModel folder.", required=True)
-MAX_GRID = 10_000  # images held in memory for one grid
+MAX_GRID = 4_096  # images held in memory for one grid
+PROGRESS_EVERY = 1_000  # --folder prints a progress line per this many images
 MAX_FOLDER = 1_000_000  # images written one batch at a time with --folder
 SAVED_MODEL_BATCH = 500  # images per call of a SavedModel's sample signature
 flags.DEFINE_integer("num", 64, f"Number of images: at most {MAX_GRID:,} for a grid, {MAX_FOLDER:,} with --folder.")
@@ -66,7 +67,11 @@ def parse_labels(values: Optional[List[str]], num: int, num_classes: Optional[in
 
 def sample_tflite(path: str, num: int, labels_flag, seed: int) -> Iterator[np.ndarray]:
     """Batches of uint8 images from a .tflite export, `num` in all (the LiteRT interpreter only)."""
-    from ai_edge_litert.interpreter import Interpreter
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        raise SampleError('sampling a .tflite model needs LiteRT, which is not installed: '
+                          'pip install "lsgan-tf[litert]" (or pip install ai-edge-litert).') from None
 
     if not os.path.isfile(path):
         raise SampleError(f"--model={path}: no such file; pass the tflite/generator.tflite of an export.py output folder.")
@@ -113,13 +118,16 @@ def sample_saved_model(path: str, num: int, labels_flag, seed: int) -> Iterator[
 
 
 def write_folder(batches: Iterator[np.ndarray], folder: str, num: int) -> int:
-    """Writes each image as <folder>/<index>.png (zero-padded; each file atomically); returns the count."""
+    """Writes each image as <folder>/<index>.png (zero-padded; each file atomically), with a
+    progress line on stderr per PROGRESS_EVERY images; returns the count."""
     os.makedirs(folder, exist_ok=True)
     digits, written = len(str(num - 1)), 0
     for batch in batches:
         for image in batch:
             save_png(image[..., 0] if image.shape[-1] == 1 else image, os.path.join(folder, f"{written:0{digits}d}.png"))
             written += 1
+            if written % PROGRESS_EVERY == 0 and written < num:
+                print(f"{written:,}/{num:,} images", file=sys.stderr, flush=True)
     return written
 
 

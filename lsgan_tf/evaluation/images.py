@@ -21,6 +21,7 @@ from lsgan_tf.errors import FeatureError
 from lsgan_tf.evaluation import metrics
 from lsgan_tf.evaluation.features import PROGRESS_FROM, InceptionFeatures
 from lsgan_tf.evaluation.inception import INCEPTION_URL
+from lsgan_tf.utils.provenance import provenance
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 BATCH_SIZE = 50
@@ -122,6 +123,7 @@ def score_images(images: str, reference: str, inception_weights: Optional[str] =
     if scored.logits is not None:
         results.update(metrics.inception_score(scored.logits, num_splits=10 if len(scored.logits) >= 5000 else 1))
     results["extractor"] = extractor.description
+    results["versions"] = provenance()
     return results
 
 

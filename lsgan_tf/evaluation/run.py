@@ -30,6 +30,7 @@ from lsgan_tf.gan import global_step
 from lsgan_tf.noise import draw_z
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.build import restore_model
+from lsgan_tf.utils.provenance import provenance
 
 
 def _generate(model, num_samples: int, seed: int, labels: Optional[np.ndarray]) -> np.ndarray:
@@ -138,7 +139,7 @@ class CheckpointEvaluator:
             self._scorer = _Scorer(self.run_dir, model, config, self.num_samples, *self._scorer_settings)
         fake = _generate(model, self.num_samples, self.seed, self._scorer.labels)
         return {"run_dir": self.run_dir, "step": global_step(model), "num_samples": self.num_samples,
-                **self._scorer(fake), "extractor": self._scorer.extractor}
+                **self._scorer(fake), "extractor": self._scorer.extractor, "versions": provenance()}
 
 
 def evaluate_checkpoints(run_dir: str, checkpoints: Sequence[Optional[str]], num_samples: int = 5000,

@@ -15,10 +15,8 @@ import contextlib
 import dataclasses
 import math
 import os
-import platform
 import shutil
 import signal
-import subprocess
 import time
 from typing import Any, Callable, Dict, Optional, Sequence
 
@@ -44,15 +42,7 @@ from lsgan_tf.training.callbacks import (
 from lsgan_tf.training.checkpoints import restore_newest_readable
 from lsgan_tf.training.distribute import make_strategy, worker_is_chief
 from lsgan_tf.training.run_lock import run_directory_lock
-
-
-def _git_commit() -> Optional[str]:
-    try:
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        return subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=5).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
+from lsgan_tf.utils.provenance import provenance
 
 
 def _write_config(run: RunDir, config: TrainConfig, strategy: tf.distribute.Strategy, classes: Optional[int],
@@ -65,8 +55,8 @@ def _write_config(run: RunDir, config: TrainConfig, strategy: tf.distribute.Stra
         **dataclasses.asdict(config),
         "num_classes": classes,
         "replicas": strategy.num_replicas_in_sync,
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__, "python": platform.python_version()},
-        "git_commit": _git_commit(),
+        "versions": (versions := provenance()),
+        "git_commit": versions["git_commit"],
         "history": history,
     }
     run.write_record(record)

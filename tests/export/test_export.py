@@ -207,8 +207,8 @@ def test_sample_py_streams_to_a_folder_and_bounds_num(exports, tmp_path):
     expected = np.load(tmp_path / "g.npy")
     for i in range(7):  # the same images, in order, as the grid's
         np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "samples" / f"{i}.png")), expected[i, ..., 0])
-    too_many = run_script("sample.py", model, "--num=20000", f"--out={tmp_path / 'big.png'}")
-    assert too_many.returncode == 2 and "--num must be in [1, 10,000] (more with --folder), got 20000" in too_many.stderr
+    too_many = run_script("sample.py", model, "--num=5000", f"--out={tmp_path / 'big.png'}")
+    assert too_many.returncode == 2 and "--num must be in [1, 4,096] (more with --folder), got 5000" in too_many.stderr
     assert not (tmp_path / "big.png").exists()
 
 
@@ -219,6 +219,20 @@ def test_sample_py_saved_model_and_label_errors(exports, tmp_path):
     assert ok.returncode == 0, ok.stderr[-2000:]
     bad = run_script("sample.py", f"--model={out / 'tflite' / 'generator.tflite'}", "--labels=3755", f"--out={tmp_path / 'b.png'}")
     assert bad.returncode == 2 and "outside [0, 3755)" in bad.stderr
+
+
+BLOCK_LITERT = BLOCK_TENSORFLOW.replace('name == "tensorflow" or name.startswith("tensorflow.")',
+                                        'name == "ai_edge_litert" or name.startswith("ai_edge_litert.")')
+
+
+@pytest.mark.slow
+def test_sample_py_without_litert_says_which_extra_to_install(tmp_path):
+    result = subprocess.run([sys.executable, "-c", BLOCK_LITERT, f"--model={tmp_path / 'generator.tflite'}",
+                             f"--out={tmp_path / 'g.png'}"], capture_output=True, text=True, timeout=300,
+                            env=subprocess_env(), cwd=ROOT)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and 'pip install "lsgan-tf[litert]"' in errors[0]
 
 
 @pytest.mark.slow
