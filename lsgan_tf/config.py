@@ -11,7 +11,7 @@ import functools
 import inspect
 import math
 import os
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, Optional, Sequence, Tuple
 
 from absl import flags
 
@@ -129,6 +129,16 @@ class TrainConfig:
     def preset_name(self) -> str:
         """The preset that trains --dataset (tfds:mnist -> mnist)."""
         return presets.preset_for_tfds(self.tfds_name) if self.tfds_name else self.dataset
+
+    def with_run_settings(self, stored: Dict[str, Any], given: Iterable[str]) -> "TrainConfig":
+        """A copy in which every flag setting not in `given` (the flags the user typed) takes the
+        value that `stored` (a run's config.json) records: resuming needs only the flags that
+        change, and a default the user did not type never conflicts with the run."""
+        given = set(given)
+        kept = {field.name: stored[field.name] for field in dataclasses.fields(self)
+                if field.metadata["flag"] and field.name not in given and field.name in stored}
+        return dataclasses.replace(self, **{name: tuple(value) if isinstance(value, list) else value
+                                            for name, value in kept.items()})
 
     def resolve(self, data_needed: bool = True) -> "TrainConfig":
         """A copy with every None filled from the preset, after checking each value (and that
@@ -282,3 +292,9 @@ def config_from_flags(flag_values: flags.FlagValues) -> TrainConfig:
     """The TrainConfig of parsed flags defined by `define_flags` (not yet resolved)."""
     return TrainConfig(**{field.name: flag_values[field.name].value
                           for field in dataclasses.fields(TrainConfig) if field.metadata["flag"]})
+
+
+def given_flags(flag_values: flags.FlagValues) -> Tuple[str, ...]:
+    """The TrainConfig flags the user typed on the command line."""
+    return tuple(field.name for field in dataclasses.fields(TrainConfig)
+                 if field.metadata["flag"] and flag_values[field.name].present)

@@ -4,7 +4,8 @@
   python train.py --dataset=digits_rotate --loss=nsgan
   python train.py --dataset=hwdb --conditional --data_dir=DIR_OF_GNT_FILES
 
-Every flag left out is taken from the dataset's preset (lsgan_tf/presets.py).
+Every flag left out is taken from the dataset's preset (lsgan_tf/presets.py), or, when --out_dir
+already holds a run, from that run's config.json: resume by re-running with only what changes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
 
-from lsgan_tf.config import TrainConfig, config_from_flags, define_flags  # noqa: E402  (after the quiet start-up)
+from lsgan_tf.config import TrainConfig, config_from_flags, define_flags, given_flags  # noqa: E402  (after the quiet start-up)
 from lsgan_tf.errors import ConfigError
 
 FLAGS = flags.FLAGS
@@ -35,7 +36,15 @@ def main(argv) -> int:
     from lsgan_tf.errors import DataError, TrainingDiverged
     from lsgan_tf.training.loop import train
 
+    from lsgan_tf.runs import RunDir
+
     config = config_from_flags(FLAGS)
+    try:
+        stored = RunDir(config.out_dir or config.default_out_dir()).read_record()
+    except (OSError, ValueError):
+        stored = None  # an unreadable config.json: train() names it
+    if stored:  # resuming: what the user did not type is the run's own setting
+        config = config.with_run_settings(stored, given_flags(FLAGS))
     try:
         result = train(config)
     except (ConfigError, DataError) as error:

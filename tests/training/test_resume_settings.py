@@ -1,7 +1,8 @@
 """Re-running into a run directory: model settings must match the stored config.json (a diff
-otherwise); other settings may change and are kept in its history; the default run directory
-is per dataset and loss."""
+otherwise); other settings may change and are kept in its history; settings the user did not type take the
+run's values; the default run directory is per dataset and loss."""
 
+import dataclasses
 import json
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.errors import ConfigError
 from lsgan_tf.training.loop import train
+from tests.conftest import run_script
 
 
 def run(out_dir, **settings):
@@ -93,3 +95,28 @@ def test_resolve_records_every_preset_value_the_run_uses():
     assert gp.pixel_range == (0.0, 1.0) and gp.image_shape == (28, 28, 1) and gp.simultaneous_updates is False
     mixture = TrainConfig(dataset="mixture").resolve()
     assert mixture.simultaneous_updates is True and mixture.image_shape == () and mixture.beta_2 == 0.999
+
+
+def test_settings_not_typed_take_the_runs_values():
+    stored = dataclasses.asdict(TrainConfig(dataset="mixture", arch_option=("depth=3",), lr=5e-4, steps=10))
+    stored = json.loads(json.dumps(stored))  # as config.json holds it (tuples become lists)
+    resumed = TrainConfig(steps=20).with_run_settings(stored, given=("steps",))
+    assert resumed.dataset == "mixture" and resumed.arch_option == ("depth=3",) and resumed.lr == 5e-4
+    assert resumed.steps == 20  # typed: the command wins
+    typed = TrainConfig(dataset="digits").with_run_settings(stored, given=("dataset",))
+    assert typed.dataset == "digits"  # typed model settings still reach the conflict check
+
+
+@pytest.mark.slow
+def test_resuming_without_repeating_arch_options_keeps_them(tmp_path):
+    run = tmp_path / "run"
+    first = run_script("train.py", "--arch_option=d_fc_norm=false", "--steps=1", "--batch_size=4", "--z_dim=8",
+                       "--sample_every=1", "--checkpoint_every=1", f"--out_dir={run}")
+    assert first.returncode == 0, first.stderr[-2000:]
+    again = run_script("train.py", "--steps=2", f"--out_dir={run}")  # no --arch_option, --batch_size or --z_dim typed
+    assert again.returncode == 0, again.stderr[-2000:]
+    record = json.loads((run / "config.json").read_text())
+    assert record["arch_option"] == ["d_fc_norm=false"] and record["z_dim"] == 8 and record["steps"] == 2
+    assert record["history"][-1]["changed"] == {"steps": [1, 2]}
+    refused = run_script("train.py", "--arch_option=d_fc_norm=true", "--steps=3", f"--out_dir={run}")
+    assert refused.returncode == 2 and "--arch_option: the run has" in refused.stderr
