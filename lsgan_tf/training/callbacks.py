@@ -19,7 +19,8 @@ from lsgan_tf.training.checkpoints import save_checkpoint
 
 
 class ProgressLogger(keras.callbacks.Callback):
-    """One live line on a terminal (step, steps/s, ETA, losses); plain periodic lines otherwise."""
+    """One live line on a terminal (step, steps/s, ETA, losses), rewritten in place and blanked
+    past its end when it gets shorter; plain periodic lines otherwise (a log, a pipe)."""
 
     def __init__(self, total_steps: int, every: int = 100, log: Callable[[str], None] = print,
                  stream=None):
@@ -29,6 +30,7 @@ class ProgressLogger(keras.callbacks.Callback):
         self.log = log
         self.stream = stream or sys.stdout
         self.live = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._width = 0  # of the live line last written, so that a shorter one blanks its tail
 
     def on_train_begin(self, logs=None):
         self._last_time, self._last_step = time.time(), global_step(self.model)
@@ -44,8 +46,9 @@ class ProgressLogger(keras.callbacks.Callback):
         line = (f"step {step}/{self.total_steps}  {rate:.2f} steps/s  ETA {eta:.0f} s  "
                 f"d_loss {float(logs.get('d_loss', np.nan)):.4f}  g_loss {float(logs.get('g_loss', np.nan)):.4f}")
         if self.live:
-            self.stream.write("\r" + line)
+            self.stream.write("\r" + line.ljust(self._width))
             self.stream.flush()
+            self._width = len(line)
             if step == self.total_steps:
                 self.stream.write("\n")
         else:
