@@ -19,6 +19,7 @@ from lsgan_tf.export.serving import (
 from lsgan_tf.noise import DISTRIBUTION_NAMES
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.build import restore_model
+from lsgan_tf.utils.commands import as_the_user_runs_them
 from lsgan_tf.utils.atomic import write_bytes, write_json
 
 FORMATS = ("saved_model", "tflite")
@@ -36,10 +37,11 @@ def example_requests(z_dim: int, num_classes: Optional[int]) -> dict:
 
 def readme_text(name: str, z_dim: int, num_classes: Optional[int], version: int, tflite_batch: int,
                 shape: Sequence[int], pixel_range: Sequence[float], noise: str, max_sample: int) -> str:
-    """The README.txt of an export: layout, signatures, TF Serving commands, on-device use."""
+    """The README.txt of an export: layout, signatures, TF Serving commands, on-device use (the
+    sampling command named as the user runs the project's commands)."""
     requests = example_requests(z_dim, num_classes)
     labels = "" if num_classes is None else f" and labels (int32 [N], 0..{num_classes - 1})"
-    return f"""lsgan_tf export of a {name} generator
+    return as_the_user_runs_them(f"""lsgan_tf export of a {name} generator
 ====================================
 
 saved_model/{version}/   TF Serving model base path layout (numbered version folder)
@@ -71,7 +73,7 @@ Sample on a phone or any machine without TensorFlow (LiteRT):
 
 or in an app: load tflite/generator.tflite with the LiteRT interpreter, feed "z"{' and "labels"' if num_classes else ''}
 with the shapes in tflite/metadata.json, read "images_uint8".
-"""
+""")
 
 
 def export_run(
