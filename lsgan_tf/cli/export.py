@@ -35,9 +35,10 @@ def main(argv) -> int:
     from lsgan_tf.export.run import export_run
 
     try:
-        paths = export_run(FLAGS.run_dir, FLAGS.out, checkpoint=FLAGS.checkpoint, version=FLAGS.version,
-                           formats=FLAGS.formats, tflite_batch=FLAGS.tflite_batch, quantize=FLAGS.quantize, ema=FLAGS.ema,
-                           max_sample=FLAGS.max_sample)
+        with quiet.stderr_without_noise():  # the TFLite converter's C++ "Ignored output_format" warnings
+            paths = export_run(FLAGS.run_dir, FLAGS.out, checkpoint=FLAGS.checkpoint, version=FLAGS.version,
+                               formats=FLAGS.formats, tflite_batch=FLAGS.tflite_batch, quantize=FLAGS.quantize,
+                               ema=FLAGS.ema, max_sample=FLAGS.max_sample)
     except ExportError as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2

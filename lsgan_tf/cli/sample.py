@@ -22,6 +22,7 @@ from absl import flags
 
 from lsgan_tf.cli import program, run_app
 from lsgan_tf.noise import DISTRIBUTION_NAMES, draw_z
+from lsgan_tf.utils import quiet  # absl and the standard library only: no TensorFlow
 from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
 
 FLAGS = flags.FLAGS
@@ -84,7 +85,10 @@ def sample_tflite(path: str, num: int, labels_flag, seed: int) -> Iterator[np.nd
     labels = parse_labels(labels_flag, num, metadata["num_classes"], metadata.get("class_names"))
     rng = np.random.default_rng(seed)
     noise = {name: key for key, name in DISTRIBUTION_NAMES.items()}[metadata["inputs"][0]["distribution"]]
-    runner = Interpreter(model_path=path).get_signature_runner("serving_default")
+    with quiet.stderr_without_noise():  # LiteRT's "Created TensorFlow Lite XNNPACK delegate" notice
+        runner = Interpreter(model_path=path).get_signature_runner("serving_default")
+        runner(**{"z": np.zeros((batch, z_dim), np.float32),
+                  **({"labels": np.zeros(batch, np.int32)} if labels is not None else {})})  # the delegate starts here
     for start in range(0, num, batch):
         z = draw_z(rng, (batch, z_dim), noise)
         feed = {"z": z}
@@ -96,6 +100,7 @@ def sample_tflite(path: str, num: int, labels_flag, seed: int) -> Iterator[np.nd
 def sample_saved_model(path: str, num: int, labels_flag, seed: int) -> Iterator[np.ndarray]:
     """Batches of uint8 images from a SavedModel's `sample` signature, `num` in all (batch i
     after the first drawn with seed + i)."""
+    quiet.quiet_tensorflow_startup()
     import tensorflow as tf
 
     metadata_path = os.path.join(path, "assets.extra", "metadata.json")
@@ -162,4 +167,4 @@ def main(argv) -> int:
 
 def run() -> None:
     """The `lsgan-sample` console script and `sample.py`."""
-    run_app(main, sys.modules[__name__], usage=__doc__)
+    run_app(main, sys.modules[__name__], quiet, usage=__doc__)

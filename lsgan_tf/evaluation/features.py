@@ -169,7 +169,7 @@ def classifier_statistics(model: keras.Model, images, pixel_range=(-1.0, 1.0), n
     x = (np.asarray(images, np.float32) - low) / (high - low) * 2.0 - 1.0
     # One pass for both outputs, called eagerly: a fresh model's predict() per call would trace a
     # new tf.function every evaluation (and TensorFlow warns of the retracing).
-    logits_and_features = keras.Model(model.inputs, [model.output, model.get_layer("features").output])
+    logits_and_features = keras.Model(model.input, [model.output, model.get_layer("features").output])
     batches = [logits_and_features(x[start:start + batch_size], training=False)
                for start in range(0, len(x), batch_size)]
     logits = np.concatenate([np.asarray(batch_logits) for batch_logits, _ in batches])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Dict, Tuple
 
 import numpy as np
@@ -58,10 +59,12 @@ def frechet_distance_from_statistics(mean_a, cov_a, mean_b, cov_b) -> float:
     """
     if np.shape(mean_a) != np.shape(mean_b):
         raise MetricInputError(f"feature widths differ: {np.shape(mean_a)[0]} vs {np.shape(mean_b)[0]}.")
-    root = linalg.sqrtm(cov_a @ cov_b)
-    if not np.isfinite(root).all():
-        offset = np.eye(len(cov_a)) * 1e-6
-        root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
+    with warnings.catch_warnings():  # scipy warns of a singular product, which is handled here
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root = linalg.sqrtm(cov_a @ cov_b)
+        if not np.isfinite(root).all():
+            offset = np.eye(len(cov_a)) * 1e-6
+            root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
     root = np.real(root)
     diff = mean_a - mean_b
     return float(max(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(root), 0.0))

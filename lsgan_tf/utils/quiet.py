@@ -13,11 +13,12 @@ and the log level untouched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 import tempfile
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from absl import flags
 
@@ -29,6 +30,7 @@ STARTUP_NOISE = re.compile(
     r"|[IW]\d{4} [\d:. ]+\d+ \S+:\d+\] .*"  # absl INFO and WARNING lines
     r"|E\d{4} [\d:. ]+\d+ \S+:\d+\] (?:failed call to cuInit|Unable to register cu(?:DNN|FFT|BLAS) factory).*"
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
+    r"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."  # LiteRT's interpreter
     r")$"
 )
 
@@ -45,6 +47,31 @@ def without_startup_noise(text: str) -> str:
     return "".join(line for line in text.splitlines(keepends=True) if not STARTUP_NOISE.match(line.rstrip("\n")))
 
 
+@contextlib.contextmanager
+def stderr_without_noise(argv: Sequence[str] = ()) -> Iterator[None]:
+    """Runs the block with file descriptor 2 (C++ code's stderr too) captured, then writes back
+    every line that is not known noise (STARTUP_NOISE: TensorFlow's absl INFO/WARNING lines,
+    LiteRT's delegate notice, ...), so that a real error still reaches the user. Leaves stderr
+    alone when `wants_verbose(argv)`."""
+    if wants_verbose(argv or sys.argv):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            kept = without_startup_noise(captured.read().decode("utf-8", errors="replace"))
+            if kept:
+                os.write(2, kept.encode("utf-8"))
+
+
 def quiet_tensorflow_startup(argv: Sequence[str] = ()) -> None:
     """Imports TensorFlow (C++ INFO lines off unless TF_CPP_MIN_LOG_LEVEL is set) and creates its
     devices with stderr captured, then writes back what was not start-up noise. Does nothing
@@ -52,19 +79,7 @@ def quiet_tensorflow_startup(argv: Sequence[str] = ()) -> None:
     if wants_verbose(argv or sys.argv):
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # read by TensorFlow's C++ logging at import
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow as tf
+    with stderr_without_noise(argv):
+        import tensorflow as tf
 
-            tf.config.list_physical_devices()
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            kept = without_startup_noise(captured.read().decode("utf-8", errors="replace"))
-    if kept:
-        os.write(2, kept.encode("utf-8"))
+        tf.config.list_physical_devices()

@@ -184,3 +184,13 @@ def test_site_shares_memory_grows_with_the_samples_not_their_square():
         tracemalloc.stop()
     assert peak < 40e6, f"{peak / 1e6:.0f} MB"
     assert len(shares) == 8 and 0 < shares[0] < shares[-1] < 1
+
+
+def test_a_singular_product_is_handled_without_a_warning():
+    import warnings
+
+    singular = np.diag([1.0, 0.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        distance = metrics.frechet_distance_from_statistics(np.zeros(3), singular, np.ones(3), singular)
+    assert np.isfinite(distance) and distance == pytest.approx(3.0, abs=1e-3)

@@ -1,0 +1,29 @@
+"""An installed user's default runs are quiet: no TensorFlow C++ line, no Python warning, no
+traceback on stderr, from training to export to both ways of sampling, and the converters."""
+
+import re
+
+import pytest
+
+from tests.conftest import TF_LOG_LINE, run_script, user_env
+
+NOISE = re.compile(r"Warning|Traceback|^INFO: ", re.MULTILINE)
+
+
+def assert_quiet(result, command):
+    assert result.returncode == 0, (command, result.stderr[-3000:])
+    assert not TF_LOG_LINE.search(result.stderr) and not NOISE.search(result.stderr), (command, result.stderr[-3000:])
+
+
+@pytest.mark.slow
+def test_train_export_sample_and_convert_print_no_noise(tmp_path):
+    run, exported = tmp_path / "run", tmp_path / "exported"
+    commands = [
+        ("train.py", "--steps=2", "--batch_size=4", "--z_dim=8", "--sample_every=2", f"--out_dir={run}"),
+        ("export.py", f"--run_dir={run}", f"--out={exported}", "--quantize=none"),
+        ("sample.py", f"--model={exported / 'saved_model' / '1'}", "--num=4", f"--out={tmp_path / 'a.png'}"),
+        ("sample.py", f"--model={exported / 'tflite' / 'generator.tflite'}", "--num=4", f"--out={tmp_path / 'b.png'}"),
+        ("data_prep/digits.py", f"--out={tmp_path / 'digits'}", "--per_class=2"),
+    ]
+    for command in commands:
+        assert_quiet(run_script(*command, env=user_env()), command[0])
