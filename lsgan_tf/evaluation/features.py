@@ -143,13 +143,15 @@ def train_digit_classifier(images: np.ndarray, labels: np.ndarray, epochs: int =
     return model
 
 
-def cached_digit_classifier(cache_dir: str) -> keras.Model:
-    """The digit classifier trained once on both rendered variants and cached as a .keras file."""
+def cached_digit_classifier(cache_dir: str, log=print) -> keras.Model:
+    """The digit classifier trained once on both rendered variants and cached as a .keras file
+    (`log` says so before the first training, which takes about half a minute on 2 cores)."""
     path = os.path.join(cache_dir, DIGIT_CLASSIFIER_FILE)
     if os.path.exists(path):
         return keras.models.load_model(path)
     from lsgan_tf.data.digits_render import render_dataset
 
+    log(f"training the digit classifier on 20,000 rendered digits (once; cached in {path})")
     parts = [render_dataset(variant, per_class=1000, seed=123) for variant in ("shift", "shift_rotate")]
     model = train_digit_classifier(np.concatenate([p["images"] for p in parts]), np.concatenate([p["labels"] for p in parts]))
     os.makedirs(cache_dir, exist_ok=True)

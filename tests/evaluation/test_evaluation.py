@@ -201,3 +201,17 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     fresh = evaluate_run.evaluate_run(run, newest, num_samples=40, cache_dir=str(cache))
     assert fresh["fd_digits"] == second["fd_digits"] != first["fd_digits"]
     assert fresh["coverage"] == second["coverage"]
+
+
+def test_the_first_digit_classifier_training_is_announced_then_cached(tmp_path, monkeypatch):
+    from lsgan_tf.data import digits_render
+    from lsgan_tf.evaluation import features
+
+    small = render_dataset("shift", per_class=3, seed=0)
+    monkeypatch.setattr(digits_render, "render_dataset", lambda variant, per_class, seed: small)
+    monkeypatch.setattr(features, "train_digit_classifier", lambda images, labels: features.digit_classifier())
+    lines = []
+    features.cached_digit_classifier(str(tmp_path), log=lines.append)
+    assert len(lines) == 1 and "training the digit classifier" in lines[0] and str(tmp_path) in lines[0]
+    features.cached_digit_classifier(str(tmp_path), log=lines.append)  # from the cache: nothing to announce
+    assert len(lines) == 1
