@@ -105,9 +105,14 @@ def get(dataset: str) -> Preset:
     return PRESETS[dataset]
 
 
+def tfds_base_name(name: str) -> str:
+    """The builder name of a TFDS dataset name, without config or version (lsun/bedroom:3.1.0 -> lsun)."""
+    return name.split("/")[0].split(":")[0]
+
+
 def preset_for_tfds(name: str) -> str:
     """The preset that trains a TFDS dataset name (tfds:mnist -> mnist, tfds:lsun/bedroom -> lsun64)."""
-    base = name.split("/")[0].split(":")[0]
+    base = tfds_base_name(name)
     if base not in TFDS_PRESETS:
         raise ValueError(f"No preset for TFDS dataset {name!r}; supported: {sorted(TFDS_PRESETS)}.")
     return TFDS_PRESETS[base]

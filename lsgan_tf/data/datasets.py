@@ -25,7 +25,7 @@ from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.data.images_io import ImageDecodeError
 from lsgan_tf.data.mixture import mixture_dataset
 from lsgan_tf.errors import DataError
-from lsgan_tf.presets import TFDS_PRESETS, Preset
+from lsgan_tf.presets import TFDS_PRESETS, Preset, tfds_base_name
 
 RENDERED_DIGIT_VARIANTS = {"digits": "shift", "digits_rotate": "shift_rotate"}
 AUTHORS_DIGIT_FOLDERS = {"digits": "times.shift", "digits_rotate": "times.shift.rotate"}
@@ -49,7 +49,7 @@ def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str]
     """Fails fast, before any work, when a dataset needs a --data_dir that is missing (for a TFDS
     source: when TFDS cannot download it and no data directory is given)."""
     if tfds_name:
-        base = tfds_name.split("/")[0].split(":")[0]
+        base = tfds_base_name(tfds_name)
         if base in MANUAL_TFDS and (data_dir is None or not os.path.isdir(data_dir)):
             raise DataError(
                 f"TFDS cannot download {tfds_name}: {MANUAL_TFDS[base]}, then prepare it with "
@@ -227,7 +227,7 @@ def class_table(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str
     classes.tsv, a header scan of raw .gnt files, or a TFDS builder's class names); None for
     other data. `skip_corrupt` counts past faulty .gnt files as training will read them."""
     if tfds_name:
-        if TFDS_PRESETS.get(tfds_name.split("/")[0]) != "hwdb":
+        if TFDS_PRESETS.get(tfds_base_name(tfds_name)) != "hwdb":
             return None
         return hwdb.ClassTable.from_characters(fetch_tfds(tfds_name, data_dir).info.features["label"].names)
     if preset.dataset != "hwdb" or data_dir is None:

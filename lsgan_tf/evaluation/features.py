@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from typing import Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 import keras
 import numpy as np
@@ -25,6 +25,7 @@ from lsgan_tf.errors import FeatureError
 from lsgan_tf.evaluation.inception import INCEPTION_GRAPH_FILE, INCEPTION_URL, InceptionGraph, fetch_inception_graph
 from lsgan_tf.utils.atomic import atomic_path
 from lsgan_tf.utils.cache import cache_directory
+from lsgan_tf.utils.images import to_uint8
 
 INCEPTION_HELP = (
     f"Pass --inception_weights=PATH: {INCEPTION_GRAPH_FILE} (from {INCEPTION_URL}), TF-GAN's "
@@ -33,14 +34,6 @@ INCEPTION_HELP = (
 )
 DIGIT_CLASSIFIER_FILE = "digit_classifier.keras"
 PROGRESS_FROM = 5000  # feature passes over this many images show a progress bar
-
-
-def _to_byte_range(images, pixel_range: Tuple[float, float]) -> np.ndarray:
-    """Any generator output -> RGB values in [0, 255], rounded as if saved to an 8-bit image file."""
-    low, high = pixel_range
-    images = np.asarray(images, np.float32)
-    images = np.clip(np.round((images - low) / (high - low) * 255.0), 0.0, 255.0)
-    return np.repeat(images, 3, axis=-1) if images.shape[-1] == 1 else images
 
 
 def _to_inception_input(images, pixel_range: Tuple[float, float]):
@@ -95,12 +88,20 @@ class InceptionFeatures:
 
     def __call__(self, images, pixel_range=(-1.0, 1.0), batch_size: int = 50) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """(pool features, logits or None) of images in `pixel_range`."""
+        batches = (images[start:start + batch_size] for start in range(0, len(images), batch_size))
+        return self.of_batches(batches, len(images), pixel_range, batch_size)
+
+    def of_batches(self, batches: Iterable, count: int, pixel_range=(-1.0, 1.0), batch_size: int = 50,
+                   description: str = "inception") -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """(pool features, logits or None) of `count` images given as batches of at most
+        `batch_size` (streamed: a folder never has to fit in memory), with a progress bar from
+        PROGRESS_FROM images."""
+        if count >= PROGRESS_FROM:
+            batches = tqdm(batches, total=-(-count // batch_size), desc=description, unit="batch", file=sys.stderr,
+                           mininterval=5.0)
         features, logits = [], []
-        starts = range(0, len(images), batch_size)
-        if len(images) >= PROGRESS_FROM:
-            starts = tqdm(starts, desc="inception", unit="batch", file=sys.stderr, mininterval=5.0)
-        for start in starts:
-            batch_features, batch_logits = self.batch(images[start:start + batch_size], pixel_range)
+        for batch in batches:
+            batch_features, batch_logits = self.batch(batch, pixel_range)
             features.append(batch_features)
             if batch_logits is not None:
                 logits.append(batch_logits)
@@ -108,8 +109,9 @@ class InceptionFeatures:
 
     def batch(self, images, pixel_range=(-1.0, 1.0)) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """(pool features, logits or None) of one batch of images in `pixel_range`."""
-        if self._graph is not None:
-            return self._graph(_to_byte_range(images, pixel_range))
+        if self._graph is not None:  # rounded to 8 bits as if saved to an image file; grey -> RGB
+            pixels = to_uint8(images, pixel_range)
+            return self._graph(np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels)
         batch = _to_inception_input(images, pixel_range)
         if self._keras is not None:
             return self._keras(batch, training=False).numpy(), None

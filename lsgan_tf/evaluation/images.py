@@ -10,16 +10,14 @@ batches so any number fits in memory; all of one size), an .npz holding a uint8 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Dict, Iterator, List, Optional
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
 from lsgan_tf.errors import FeatureError
 from lsgan_tf.evaluation import metrics
-from lsgan_tf.evaluation.features import PROGRESS_FROM, InceptionFeatures
+from lsgan_tf.evaluation.features import InceptionFeatures
 from lsgan_tf.evaluation.inception import INCEPTION_URL
 from lsgan_tf.utils.provenance import provenance
 
@@ -83,20 +81,10 @@ class ScoredSource:
         self._extract(_array_batches(arrays[0]), len(arrays[0]), extractor)
 
     def _extract(self, batches: Iterator[np.ndarray], count: int, extractor: InceptionFeatures) -> None:
-        features, logits = [], []
-        if count >= PROGRESS_FROM:
-            batches = tqdm(batches, total=-(-count // BATCH_SIZE), desc=os.path.basename(self.path), unit="batch",
-                           file=sys.stderr, mininterval=5.0)
-        for batch in batches:
-            batch_features, batch_logits = extractor.batch(batch, pixel_range=(0.0, 255.0))
-            features.append(batch_features)
-            if batch_logits is not None:
-                logits.append(batch_logits)
-        self.features = np.concatenate(features)
-        self.logits = np.concatenate(logits) if logits else None
+        self.features, self.logits = extractor.of_batches(batches, count, pixel_range=(0.0, 255.0),
+                                                          batch_size=BATCH_SIZE, description=os.path.basename(self.path))
         self.mean, self.cov = metrics.feature_statistics(self.features)
         self.count = count
-
 
 def score_images(images: str, reference: str, inception_weights: Optional[str] = None, cache_dir: str = "",
                  inception_url: str = INCEPTION_URL) -> Dict:

@@ -117,5 +117,5 @@ class InceptionGraph:
 
     def __call__(self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(pool_3 features, logits) of a batch of RGB images with values in [0, 255]."""
-        features, logits = self._function(tf.convert_to_tensor(images, tf.float32))
+        features, logits = self._function(tf.convert_to_tensor(np.asarray(images, np.float32)))
         return features.numpy(), logits.numpy()
