@@ -133,14 +133,14 @@ class LabelProjection(layers.Layer):
         super().__init__(**kwargs)
         self.num_classes = num_classes
         self.units = units
+        self.kernel_initializer = keras.initializers.RandomNormal(stddev=INIT_STDDEV)  # the authors' linear()
+        self.bias_initializer = keras.initializers.Zeros()
 
     def build(self, input_shape):
         self.kernel = self.add_weight(
-            shape=(self.num_classes, self.units),
-            initializer=keras.initializers.RandomNormal(stddev=INIT_STDDEV),
-            name="kernel",
+            shape=(self.num_classes, self.units), initializer=self.kernel_initializer, name="kernel"
         )
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+        self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
 
     def call(self, labels):
         labels = ops.reshape(ops.cast(labels, "int32"), (-1,))

@@ -1,7 +1,10 @@
 """The conditional LSGAN for handwritten Chinese characters (ICCV 3.3; the authors' mcgan.py).
 
 Both networks take integer class labels. Each has its own learned linear label map to
-`label_dim` (256) dims; D concatenates that vector to its input and to every hidden layer.
+`label_dim` (256) dims. D, as mcgan.py builds it, runs its first convolution on the bare image
+and concatenates the label vector to the output of every layer after it (conv1, conv2 flattened,
+FC). The ICCV text ("concatenated to all the convolutional layers and fully-connected layers")
+also admits a concat onto the input image: `label_on_input=True` adds it (docs/PAPERS.md §2).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ def hwdb(
     label_dim: int = 256,
     image_size: int = 28,
     batchnorm: bool = True,
+    label_on_input: bool = False,
 ) -> Tuple[keras.Model, keras.Model]:
     """G: concat[z, Wy] -> FC(128*s/4*s/4) BN ReLU -> TCONV(K5,S2,128) BN ReLU -> TCONV(K5,S2,1) sigmoid.
 
-    D: concat[x, tile(Wy)] -> CONV(K5,S2,257) LReLU -> concat tile(Wy) -> CONV(K5,S2,320) BN LReLU
-    -> flatten, concat Wy -> FC(1024) BN LReLU -> concat Wy -> FC(1). Images are in [0, 1].
+    D: x -> CONV(K5,S2,1+256) LReLU -> concat tile(Wy) -> CONV(K5,S2,64+256) BN LReLU -> flatten,
+    concat Wy -> FC(1024) BN LReLU -> concat Wy -> FC(1) (mcgan.py); `label_on_input` feeds
+    concat[x, tile(Wy)] to the first convolution instead of x. Images are in [0, 1].
     """
     if image_size % 4:
         raise ValueError(f"hwdb image_size must be divisible by 4, got {image_size}.")
@@ -51,10 +56,10 @@ def hwdb(
     images = keras.Input(shape=(image_size, image_size, 1), name="images")
     d_labels = keras.Input(shape=(), dtype="int32", name="labels")
     y = LabelProjection(num_classes, label_dim, name="d_label_map")(d_labels)
-    x = ConcatLabelMap(name="d_concat_label0")([images, y])
+    x = ConcatLabelMap(name="d_concat_label0")([images, y]) if label_on_input else images
     x = conv_block(x, 1 + label_dim, 5, 2, norm=False, act="lrelu", name="d_conv1")
     x = ConcatLabelMap(name="d_concat_label1")([x, y])
-    x = conv_block(x, 320, 5, 2, norm=batchnorm, act="lrelu", name="d_conv2")
+    x = conv_block(x, 64 + label_dim, 5, 2, norm=batchnorm, act="lrelu", name="d_conv2")
     x = layers.Flatten(name="d_flatten")(x)
     x = ConcatLabelMap(name="d_concat_label2")([x, y])
     x = dense_block(x, 1024, norm=batchnorm, act="lrelu", name="d_fc1")

@@ -119,9 +119,11 @@ def cat128(
     return generator, discriminator
 
 
-def dcgan(resolution: int, z_dim: int = 100, variant: str = "standard", channels: int = 3) -> Pair:
+def dcgan(resolution: int, z_dim: int = 100, variant: str = "standard", channels: int = 3,
+          fc_norm: str = "spatial") -> Pair:
     """DCGAN for a power-of-two resolution >= 16: FC(4x4x512) then 5x5 stride-2 TCONVs halving
-    the filters (512 -> 256 -> ...) up to `resolution`; D mirrors it with 5x5 stride-2 convs."""
+    the filters (512 -> 256 -> ...) up to `resolution`; D mirrors it with 5x5 stride-2 convs.
+    fc_norm="flat" normalises the flat FC output, as the TPAMI code's generator_dcgan does."""
     upsamplings = int(round(math.log2(resolution / 4)))
     if resolution < 16 or 4 * 2**upsamplings != resolution:
         raise ValueError(f"DCGAN resolution must be a power of two >= 16, got {resolution}.")
@@ -133,6 +135,7 @@ def dcgan(resolution: int, z_dim: int = 100, variant: str = "standard", channels
         hidden=[Deconv(f, 5, 2) for f in hidden_filters],
         output=Deconv(channels, 5, 2),
         batchnorm=g_bn,
+        fc_norm=fc_norm,
         name=f"dcgan{resolution}_generator",
     )
     d_filters = [64 * 2**i for i in range(upsamplings)]
@@ -142,11 +145,11 @@ def dcgan(resolution: int, z_dim: int = 100, variant: str = "standard", channels
     return generator, discriminator
 
 
-def dcgan64(z_dim: int = 100, variant: str = "standard") -> Pair:
+def dcgan64(z_dim: int = 100, variant: str = "standard", fc_norm: str = "spatial") -> Pair:
     """DCGAN 64x64 (TPAMI FID runs on LSUN-64 and ImageNet-64)."""
-    return dcgan(64, z_dim=z_dim, variant=variant)
+    return dcgan(64, z_dim=z_dim, variant=variant, fc_norm=fc_norm)
 
 
-def dcgan32(z_dim: int = 100, variant: str = "standard") -> Pair:
+def dcgan32(z_dim: int = 100, variant: str = "standard", fc_norm: str = "spatial") -> Pair:
     """DCGAN 32x32 (TPAMI FID runs on CIFAR-10)."""
-    return dcgan(32, z_dim=z_dim, variant=variant)
+    return dcgan(32, z_dim=z_dim, variant=variant, fc_norm=fc_norm)

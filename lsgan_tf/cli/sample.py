@@ -1,5 +1,7 @@
 """Sample images from an exported generator into a PNG grid, or into a folder of PNG files.
 
+  python sample.py --pretrained=list                       # the generators shipped with lsgan-tf
+  python sample.py --pretrained=hwdb100 --labels=中,国 --out=grid.png
   python sample.py --model=exported/digits/tflite/generator.tflite --num=64 --out=grid.png
   python sample.py --model=exported/hwdb/saved_model/1 --labels=中,国 --out=grid.png
   python sample.py --model=exported/cats/saved_model/1 --num=50000 --folder=samples/  # for evaluate.py --images
@@ -21,12 +23,15 @@ import numpy as np
 from absl import flags
 
 from lsgan_tf.cli import program, run_app
+from lsgan_tf import pretrained
 from lsgan_tf.noise import DISTRIBUTION_NAMES, draw_z
 from lsgan_tf.utils import quiet  # absl and the standard library only: no TensorFlow
 from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it) or a SavedModel folder.", required=True)
+flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it) or a SavedModel folder.")
+flags.DEFINE_string("pretrained", None, "A generator shipped with lsgan-tf instead of --model (LiteRT only); "
+                    "list: print the shipped ones.")
 MAX_GRID = 4_096  # images held in memory for one grid
 PROGRESS_EVERY = 1_000  # --folder prints a progress line per this many images
 MAX_FOLDER = 1_000_000  # images written one batch at a time with --folder
@@ -139,6 +144,16 @@ def write_folder(batches: Iterator[np.ndarray], folder: str, num: int) -> int:
 def main(argv) -> int:
     del argv
     try:
+        if FLAGS.pretrained == "list":
+            print("\n".join(pretrained.summary(name) for name in pretrained.names()) or "none shipped")
+            return 0
+        if (FLAGS.model is None) == (FLAGS.pretrained is None):
+            raise SampleError("give one of --model (an export) or --pretrained (a shipped generator; --pretrained=list).")
+        if FLAGS.pretrained is not None:
+            try:
+                FLAGS.model = pretrained.model_path(FLAGS.pretrained)
+            except ValueError as error:
+                raise SampleError(f"--pretrained: {error}") from None
         limit = MAX_FOLDER if FLAGS.folder else MAX_GRID
         if not 1 <= FLAGS.num <= limit:
             raise SampleError(f"--num must be in [1, {limit:,}]{'' if FLAGS.folder else ' (more with --folder)'}, "

@@ -1,4 +1,4 @@
-"""`export_run`: a training run's generator -> SavedModel (TF Serving layout) + TFLite + README."""
+"""`export_run`: a training run's generator -> SavedModel (TF Serving layout) + TFLite + README + model card."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 from typing import List, Optional, Sequence
 
 from lsgan_tf.errors import ExportError, RunError
+from lsgan_tf.export.model_card import model_card
 from lsgan_tf.export.serving import (
     DEFAULT_MAX_SAMPLE,
     QUANTIZATIONS,
@@ -16,6 +17,7 @@ from lsgan_tf.export.serving import (
     save_saved_model,
     tflite_metadata,
 )
+from lsgan_tf.gan import global_step
 from lsgan_tf.noise import DISTRIBUTION_NAMES
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.build import restore_model
@@ -98,7 +100,7 @@ def export_run(
     if tflite_batch < 1 or version < 1 or max_sample < 1:
         raise ExportError("--tflite_batch, --version and --max_sample must be positive integers.")
     try:
-        model, config, _ = restore_model(run_dir, checkpoint, precision="float32")  # a mixed-precision run too
+        model, config, record = restore_model(run_dir, checkpoint, precision="float32")  # a mixed-precision run too
     except RunError as error:
         raise ExportError(str(error)) from None
     if ema == "true" and model.ema_generator is None:
@@ -136,4 +138,10 @@ def export_run(
     write_json(os.path.join(out, "example_requests.json"), example_requests(model.z_dim, num_classes),
                indent=2, ensure_ascii=False)
     written += [readme, os.path.join(out, "example_requests.json")]
+    card = os.path.join(out, "MODEL_CARD.md")
+    files = sorted(os.path.relpath(path, out) for path in written if os.path.dirname(path) != out)
+    files = sorted({path.split(os.sep)[0] + "/" if path.startswith("saved_model") else path for path in files})
+    text = model_card(run_dir, config, record, global_step(model), num_classes, generator.count_params(),
+                      files + ["README.txt", "example_requests.json", "MODEL_CARD.md"])
+    written.append(write_bytes(card, text.encode("utf-8")))
     return written

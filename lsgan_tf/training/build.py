@@ -116,6 +116,23 @@ def make_checkpoint(model: GAN) -> tf.train.Checkpoint:
     return tf.train.Checkpoint(**objects)
 
 
+def label_on_input_hint(config: TrainConfig, model: GAN, path: str, config_file: str) -> str:
+    """Why a conditional checkpoint does not fit the default `hwdb` D, when it is one of
+    lsgan-tf 0.1.0's: that D also concatenated the label map to the input image, so its first
+    kernel has 1 + label_dim input channels (mcgan.py's has 1). "" for any other mismatch."""
+    if config.arch != "hwdb" or config.arch_options().get("label_on_input", False):
+        return ""
+    kernel = model.discriminator.get_layer("d_conv1").kernel.shape
+    label_dim = model.discriminator.get_layer("d_label_map").units
+    old_kernel = [*kernel[:2], kernel[2] + label_dim, kernel[3]]
+    shapes = tf.train.load_checkpoint(path).get_variable_to_shape_map().values()
+    if old_kernel not in shapes or list(kernel) in shapes:
+        return ""
+    return (f"its discriminator also takes the label on the input image, as lsgan-tf 0.1.0 built the conditional "
+            f"net. Add \"label_on_input=true\" to \"arch_option\" in {config_file} (for a new run: "
+            f"--arch_option=label_on_input=true) and run the command again.")
+
+
 def restore_model(run_dir: str, checkpoint: Optional[str] = None,
                   precision: Optional[str] = None) -> Tuple[GAN, TrainConfig, Dict[str, Any]]:
     """(model, config, record): the run's GAN with the newest readable (or the given) checkpoint
@@ -126,7 +143,8 @@ def restore_model(run_dir: str, checkpoint: Optional[str] = None,
     model = build_gan(config, record.get("num_classes"), precision)
     if checkpoint is None:  # the newest readable one, as a resumed training run takes it
         try:
-            path = restore_newest_readable(make_checkpoint(model), run.checkpoints)
+            path = restore_newest_readable(make_checkpoint(model), run.checkpoints,
+                                           mismatch_hint=lambda path: label_on_input_hint(config, model, path, run.config_file))
         except CheckpointError as error:
             raise RunError(str(error)) from None
         if path is None:
@@ -134,6 +152,9 @@ def restore_model(run_dir: str, checkpoint: Optional[str] = None,
         return model, config, record
     try:
         make_checkpoint(model).restore(checkpoint).expect_partial().assert_existing_objects_matched()
-    except UNREADABLE + MISMATCHED as error:
+    except UNREADABLE as error:
         raise RunError(f"cannot restore {checkpoint}: {str(error).splitlines()[0]}") from None
+    except MISMATCHED as error:
+        hint = label_on_input_hint(config, model, checkpoint, run.config_file)
+        raise RunError(f"cannot restore {checkpoint}: {str(error).splitlines()[0]}" + (f"; {hint}" if hint else "")) from None
     return model, config, record

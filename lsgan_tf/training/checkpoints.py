@@ -68,10 +68,13 @@ def _move_aside(path: str) -> str:
 
 
 def restore_newest_readable(checkpoint: tf.train.Checkpoint, directory: str,
-                            log: Callable[[str], None] = print) -> Optional[str]:
+                            log: Callable[[str], None] = print,
+                            mismatch_hint: Callable[[str], str] = lambda path: "") -> Optional[str]:
     """Restores the newest checkpoint in `directory` that can be read and returns its path
     (None when there is none). Unreadable ones are moved aside, newest first, and the
-    directory's checkpoint list is rewritten without them."""
+    directory's checkpoint list is rewritten without them. A readable checkpoint of another
+    model raises CheckpointError, with `mismatch_hint(path)` in place of the generic advice
+    when it has a more precise one."""
     paths = listed_checkpoints(directory)
     for index in range(len(paths) - 1, -1, -1):
         path = paths[index]
@@ -86,9 +89,10 @@ def restore_newest_readable(checkpoint: tf.train.Checkpoint, directory: str,
             log(f"warning: checkpoint {path} cannot be read ({str(error).splitlines()[0][:200]}); "
                 f"moved it to {folder}/ and trying the next older one")
         except MISMATCHED as error:
+            advice = mismatch_hint(path) or (
+                "it was written by a run with another dataset, architecture or option; pass another --out_dir.")
             raise CheckpointError(
-                f"checkpoint {path} does not fit the model of this command ({str(error).splitlines()[0][:200]}): "
-                f"it was written by a run with another dataset, architecture or option; pass another --out_dir."
+                f"checkpoint {path} does not fit the model of this command ({str(error).splitlines()[0][:200]}): {advice}"
             ) from None
     if paths:
         raise CheckpointError(f"no checkpoint in {directory} can be read (all moved to {directory}/{CORRUPT_FOLDER}/).")

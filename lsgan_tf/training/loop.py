@@ -30,7 +30,7 @@ from lsgan_tf.data.hwdb import ClassTable
 from lsgan_tf.errors import ConfigError, DataError
 from lsgan_tf.gan import GAN, global_step
 from lsgan_tf.runs import RunDir
-from lsgan_tf.training.build import build_gan, make_checkpoint
+from lsgan_tf.training.build import build_gan, label_on_input_hint, make_checkpoint
 from lsgan_tf.training.callbacks import (
     CheckpointCallback,
     DivergenceGuard,
@@ -146,7 +146,9 @@ def _train_locked(session: _Session, log: Callable[[str], None],
             log("resuming with changed settings: " + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items()))
 
     model, checkpoint = session.model, session.checkpoint
-    restored = restore_newest_readable(checkpoint, session.own.checkpoints, log)
+    restored = restore_newest_readable(
+        checkpoint, session.own.checkpoints, log,
+        mismatch_hint=lambda path: label_on_input_hint(config, model, path, run.config_file))
     manager = tf.train.CheckpointManager(checkpoint, session.own.checkpoints, max_to_keep=config.keep_checkpoints)
     if restored:
         log(f"resumed from step {global_step(model)}")

@@ -135,18 +135,33 @@ def test_authors_code_options(name, base, channels):
     assert generator.output_shape[1:] == paper_generator.output_shape[1:]
 
 
-def test_hwdb_conditions_every_discriminator_layer_on_the_label():
+def test_hwdb_conditions_the_discriminator_as_mcgan_py():
     generator, discriminator = architectures.build("hwdb")
     assert generator.inputs[1].dtype == "int32" and discriminator.inputs[1].dtype == "int32"
     g_maps = [layer for layer in generator.layers if isinstance(layer, LabelProjection)]
     d_maps = [layer for layer in discriminator.layers if isinstance(layer, LabelProjection)]
     assert [(m.num_classes, m.units) for m in g_maps + d_maps] == [(3740, 256), (3740, 256)]
-    # Kernel fan-ins show the label vector concatenated before every layer of D.
-    assert discriminator.get_layer("d_conv1").kernel.shape[2] == 1 + 256
+    # Kernel fan-ins show the label vector concatenated after every layer of D, not to the image.
+    assert discriminator.get_layer("d_conv1").kernel.shape[2] == 1
     assert discriminator.get_layer("d_conv2").kernel.shape[2] == 257 + 256
     assert discriminator.get_layer("d_fc1").kernel.shape[0] == 7 * 7 * 320 + 256
     assert discriminator.get_layer("d_out").kernel.shape[0] == 1024 + 256
     assert generator.get_layer("g_fc").kernel.shape[0] == 1024 + 256
+
+
+def test_hwdb_label_on_input_concatenates_the_label_to_the_image_too():
+    _, default = architectures.build("hwdb", num_classes=10, label_dim=4)
+    _, on_input = architectures.build("hwdb", num_classes=10, label_dim=4, label_on_input=True)
+    assert on_input.get_layer("d_conv1").kernel.shape[2] == 1 + 4
+    assert [w.shape for w in on_input.weights if "d_conv1" not in w.path] == [
+        w.shape for w in default.weights if "d_conv1" not in w.path]
+    images = np.random.default_rng(0).uniform(size=(2, 28, 28, 1)).astype(np.float32)
+    labels = np.array([1, 2], np.int32)
+    # Only the variant with the label on the image sees it in its first layer's output.
+    for model, label_reaches_conv1 in ((default, False), (on_input, True)):
+        conv1 = keras.Model(model.inputs, model.get_layer("d_conv1").output)
+        outputs = [conv1([images[:1], labels[i:i + 1]]).numpy() for i in range(2)]
+        assert np.array_equal(outputs[0], outputs[1]) != label_reaches_conv1
 
 
 def test_hwdb_label_changes_the_output():

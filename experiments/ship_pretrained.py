@@ -1,0 +1,58 @@
+"""Ships a trained run's generator inside the package, as `lsgan-sample --pretrained=NAME` finds it:
+lsgan_tf/pretrained/NAME/ gets the float16 TFLite file, its metadata.json and a MODEL_CARD.md
+(with the run's evaluation.json when it scored the shipped step), and docs/images/pretrained_NAME.png
+a grid drawn from the shipped file by the command an installed user would type.
+
+  .venv/bin/python evaluate.py --run_dir=RUN                   # first, so that the card carries it
+  .venv/bin/python experiments/ship_pretrained.py --run_dir=RUN --name=digits
+  .venv/bin/python experiments/ship_pretrained.py --run_dir=RUN --name=hwdb100 --labels=0,1,2,3,4,5,6,7
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from absl import app, flags
+
+from lsgan_tf import pretrained
+from lsgan_tf.export.model_card import model_card
+from lsgan_tf.export.run import export_run
+from lsgan_tf.gan import global_step
+from lsgan_tf.training.build import restore_model
+from lsgan_tf.utils.atomic import write_bytes
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("run_dir", None, "A trained train.py --out_dir.", required=True)
+flags.DEFINE_string("name", None, "The name users pass to --pretrained.", required=True)
+flags.DEFINE_list("labels", None, "Conditional runs: the classes of the README grid's columns.")
+flags.DEFINE_integer("num", 64, "Images in the README grid.")
+
+SHIPPED_FILES = [pretrained.MODEL_FILE, "metadata.json", pretrained.CARD_FILE]
+
+
+def main(argv) -> None:
+    del argv
+    folder = os.path.join(pretrained.FOLDER, FLAGS.name)
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory() as export:
+        export_run(FLAGS.run_dir, export, formats=("tflite",), quantize=("float16",))
+        for name in (pretrained.MODEL_FILE, "metadata.json"):
+            shutil.copyfile(os.path.join(export, "tflite", name), os.path.join(folder, name))
+    model, config, record = restore_model(FLAGS.run_dir, precision="float32")
+    num_classes = model.num_classes if config.conditional else None
+    card = model_card(FLAGS.run_dir, config, record, global_step(model), num_classes,
+                      model.sampling_generator.count_params(), SHIPPED_FILES)
+    write_bytes(os.path.join(folder, pretrained.CARD_FILE), card.encode("utf-8"))
+    picture = os.path.join("docs", "images", f"pretrained_{FLAGS.name}.png")
+    command = [sys.executable, "sample.py", f"--pretrained={FLAGS.name}", f"--num={FLAGS.num}", f"--out={picture}"]
+    command += [f"--labels={','.join(FLAGS.labels)}"] if FLAGS.labels else []
+    subprocess.run(command, check=True)
+    print(f"shipped {FLAGS.name} in {folder}; README picture {picture}")
+
+
+if __name__ == "__main__":
+    app.run(main)

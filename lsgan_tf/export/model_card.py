@@ -1,0 +1,111 @@
+"""MODEL_CARD.md of an exported generator: its data, network, objective and training, the command
+that trains it again, how it scored, and what it is for (Mitchell et al., "Model Cards for Model
+Reporting", 2019, in the short form of a README)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from typing import Any, Dict, List, Optional
+
+from lsgan_tf.config import TrainConfig
+from lsgan_tf.losses import CODINGS
+from lsgan_tf.noise import DISTRIBUTION_NAMES
+from lsgan_tf.runs import RunDir
+from lsgan_tf.utils.commands import as_the_user_runs_them
+
+# Settings that describe where a run lives or how it logs, not what it trains.
+_NOT_TRAINING = ("out_dir", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints")
+
+
+def training_command(config: TrainConfig) -> str:
+    """The train.py command that trains `config` again: --dataset, then every flag whose value
+    differs from what the preset resolves to on its own (repeatable flags once per value)."""
+    defaults = TrainConfig(dataset=config.dataset, data_dir=config.data_dir,
+                           out_dir=config.out_dir).resolve(data_needed=False)
+    words = ["python train.py", f"--dataset={config.dataset}"]
+    for field in dataclasses.fields(TrainConfig):
+        value, default = getattr(config, field.name), getattr(defaults, field.name)
+        if not field.metadata["flag"] or field.name in _NOT_TRAINING + ("dataset",) or value == default:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        words += [f"--{field.name}={str(item).lower() if isinstance(item, bool) else item}" for item in values]
+    return as_the_user_runs_them(" ".join(words + ["--out_dir=RUN"]))
+
+
+def _evaluation(run_dir: str, step: int) -> List[str]:
+    """The card's evaluation lines: the run's evaluation.json when it scored this step."""
+    path = RunDir(run_dir).evaluation_file
+    command = as_the_user_runs_them(f"python evaluate.py --run_dir={run_dir}")
+    if not os.path.exists(path):
+        return [f"Not evaluated: `{command}` scores it (docs/GUIDE.md lists the metrics)."]
+    with open(path) as handle:
+        results: Dict[str, Any] = json.load(handle)
+    if results.get("step") != step:
+        return [f"Not evaluated at this step: evaluation.json scored step {results.get('step')}; `{command}`."]
+    extractor = results.get("extractor") or {}
+    lines = [f"Scored on {results['num_samples']:,} samples at step {step:,} with {extractor.get('name', 'no network')}"
+             + (f" (SHA-256 {extractor['sha256'][:16]}...)." if extractor.get("sha256") else "."), "",
+             "| metric | value |", "|---|---:|"]
+    lines += [f"| {name} | {value:.4g} |" for name, value in results.items()
+              if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in ("step", "num_samples")]
+    return lines
+
+
+def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: int,
+               num_classes: Optional[int], parameters: int, files: List[str]) -> str:
+    """The MODEL_CARD.md text of the generator of `run_dir` at `step`."""
+    preset = config.preset
+    a, b, c = CODINGS[config.coding]
+    family = {"lsgan": f"LSGAN, coding {config.coding} (a={a:g}, b={b:g}, c={c:g}; TPAMI Eq. 13/14)",
+              "nsgan": "NS-GAN (the papers' baseline)", "lsgan_gp": "LSGAN-GP (TPAMI §4.3.2)",
+              "wgan_gp": "WGAN-GP"}.get(config.loss, config.loss)
+    versions = record.get("versions", {})
+    started = [entry.get("started") for entry in record.get("history", []) if entry.get("started")]
+    classes = f"; {num_classes:,} classes (conditional: labels in, the class asked for out)" if num_classes else ""
+    options = ", ".join(config.arch_option) or "none"
+    lines = [
+        f"# Model card: {config.arch} generator, {config.loss} on {config.dataset}",
+        "",
+        "## Files",
+        "",
+        *[f"- `{name}`" for name in files],
+        "",
+        "## Data",
+        "",
+        f"`--dataset={config.dataset}`: {preset.notes} Source: {config.data_dir or config.tfds_name or 'the preset'}. "
+        f"Images {'x'.join(map(str, config.image_shape))}, pixels in {list(config.pixel_range)}{classes}.",
+        "",
+        "## Network and objective",
+        "",
+        f"- Architecture `{config.arch}` (docs/PAPERS.md §2), options: {options}; "
+        f"generator parameters: {parameters:,}.",
+        f"- z: {config.z_dim} numbers drawn from {DISTRIBUTION_NAMES[config.noise]}.",
+        f"- Loss: {family}, {config.reduction} reduction.",
+        f"- Optimiser: {config.optimizer}, lr {config.lr:g} (D) / {config.g_lr:g} (G), betas {config.beta_1:g}, "
+        f"{config.beta_2:g}, epsilon {config.epsilon:g}; batch {config.batch_size}; seed {config.seed}.",
+        "",
+        "## Training",
+        "",
+        f"- Steps: {step:,} (of {config.steps:,} asked); started {', '.join(started) or 'unknown'}.",
+        f"- Software: lsgan_tf {versions.get('lsgan_tf', 'unknown')}, TensorFlow {versions.get('tensorflow', 'unknown')}, "
+        f"Keras {versions.get('keras', 'unknown')}" + (f", commit {record['git_commit']}" if record.get("git_commit") else "") + ".",
+        f"- Command: `{training_command(config)}`",
+        "",
+        "## Evaluation",
+        "",
+        *_evaluation(run_dir, step),
+        "",
+        "## Intended use and limits",
+        "",
+        "- For studying and demonstrating the LSGAN papers' experiments: sampling, interpolation, "
+        "comparison with the papers' figures and with other GAN losses.",
+        f"- It draws only what {config.dataset} holds, at {'x'.join(map(str, config.image_shape[:2]))} pixels; "
+        "samples are not data and carry no labels beyond the class asked for.",
+        "- The checkpoint is the run's step, not one picked by looking at samples, which the papers "
+        "advise (TPAMI §4.5): quality can drift between checkpoints.",
+        "- Not for identifying, classifying or judging people or handwriting; no content filter is applied.",
+        "",
+    ]
+    return as_the_user_runs_them("\n".join(lines))

@@ -1,0 +1,55 @@
+"""MODEL_CARD.md: written by every export, naming the files, the settings, the command that trains
+the run again and its evaluation."""
+
+import json
+import os
+import re
+
+from lsgan_tf.config import TrainConfig
+from lsgan_tf.export.model_card import training_command
+from lsgan_tf.runs import RunDir
+from tests.export.test_export import exports  # noqa: F401  (the session's two exported runs)
+
+
+def test_the_command_names_exactly_the_settings_that_differ_from_the_preset():
+    assert training_command(TrainConfig(dataset="digits", out_dir="/r").resolve(data_needed=False)) == (
+        "python train.py --dataset=digits --out_dir=RUN")
+    config = TrainConfig(dataset="digits", out_dir="/r", steps=1500, noise="uniform", reduction="sum", ema=True,
+                         arch_option=("kernel_size=5", "fc_norm=flat"), log_every=7).resolve(data_needed=False)
+    words = training_command(config).split()
+    assert words[:3] == ["python", "train.py", "--dataset=digits"] and words[-1] == "--out_dir=RUN"
+    assert sorted(words[3:-1]) == sorted(["--steps=1500", "--noise=uniform", "--reduction=sum", "--ema=true",
+                                          "--arch_option=kernel_size=5", "--arch_option=fc_norm=flat"])
+
+
+def test_every_export_writes_a_card_of_its_run(exports, tmp_path):  # noqa: F811
+    for name, (run_dir, folder) in exports.items():
+        card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+        listed = re.findall(r"^- `([^`]+)`$", card, flags=re.MULTILINE)
+        assert "MODEL_CARD.md" in listed and all(os.path.exists(folder / path) for path in listed), listed
+        record = json.loads(open(RunDir(run_dir).config_file).read())
+        assert f"--dataset={record['dataset']}" in card and "- Steps: 2 (of 2 asked)" in card
+        assert f"lsgan_tf {record['versions']['lsgan_tf']}" in card
+        assert "Not evaluated" in card
+
+
+def test_the_card_carries_the_evaluation_of_the_exported_step(exports, tmp_path):  # noqa: F811
+    import shutil
+
+    from lsgan_tf.export.run import export_run
+
+    run_dir = str(tmp_path / "run")
+    shutil.copytree(exports["digits"][0], run_dir)
+    evaluation = {"step": 2, "num_samples": 100, "coverage": 0.7, "fd_digits": 12.5,
+                  "extractor": {"name": "digit_classifier", "sha256": "ab" * 32}}
+    with open(RunDir(run_dir).evaluation_file, "w") as handle:
+        json.dump(evaluation, handle)
+    export_run(run_dir, str(tmp_path / "out"), formats=())
+    card = (tmp_path / "out" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Scored on 100 samples at step 2 with digit_classifier (SHA-256 abababababababab...)" in card
+    assert "| coverage | 0.7 |" in card and "| fd_digits | 12.5 |" in card
+    evaluation["step"] = 1
+    with open(RunDir(run_dir).evaluation_file, "w") as handle:
+        json.dump(evaluation, handle)
+    export_run(run_dir, str(tmp_path / "out"), formats=())
+    assert "evaluation.json scored step 1" in (tmp_path / "out" / "MODEL_CARD.md").read_text(encoding="utf-8")
