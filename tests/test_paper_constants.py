@@ -45,7 +45,7 @@ def training_constants(config: TrainConfig) -> Dict[str, Any]:
 
 
 def _layers(model: keras.Model, kind) -> list:
-    return [layer for layer in model.layers if type(layer) is kind or isinstance(layer, kind)]
+    return [layer for layer in model.layers if isinstance(layer, kind)]
 
 
 def _one(values, what: str):

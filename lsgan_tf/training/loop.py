@@ -101,10 +101,12 @@ def train(
     table = class_table(config.preset, config.source_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None
     classes = (len(table) if table is not None else
                num_classes(config.preset, config.source_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None)
+    chief = worker_is_chief(strategy)
+    if chief:
+        log(f"building the {config.arch} networks" + (f" for {classes:,} classes" if classes else ""))
     with strategy.scope():
         model = build_gan(config, classes)
         checkpoint = make_checkpoint(model)
-    chief = worker_is_chief(strategy)
     run = RunDir(config.out_dir)
     # Other workers keep their (discarded) checkpoints in a folder of their own.
     own = run if chief else RunDir(os.path.join(config.out_dir, f"worker_{strategy.cluster_resolver.task_id}"))
@@ -157,6 +159,9 @@ def _train_locked(session: _Session, log: Callable[[str], None],
             optimizer.learning_rate = lr
     start_step = global_step(model)
     remaining = config.steps - start_step
+    if remaining > 0:
+        every = "per step" if config.log_every == 1 else f"every {config.log_every:,} steps"
+        log(f"training steps {start_step + 1:,}-{config.steps:,}; a progress line {every}")
     history: Dict[str, Any] = {}
     if remaining <= 0:
         return {"step": start_step, "metrics": history, "model": model}

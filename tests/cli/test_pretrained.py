@@ -1,0 +1,71 @@
+"""`sample.py --pretrained`: generators shipped inside the package, sampled with LiteRT alone
+(TensorFlow blocked, as on a phone), listed, and a wrong name or flag pair refused in one line.
+
+The shipped folder is pointed at a folder laid out as experiments/ship_pretrained.py lays it out,
+holding the float16 export of a trained test run."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lsgan_tf import pretrained
+from tests.conftest import ROOT, subprocess_env
+from tests.export.test_export import BLOCK_TENSORFLOW, exports  # noqa: F401  (the session's exported runs)
+
+# sample.py with lsgan_tf.pretrained.FOLDER pointed at argv[1], TensorFlow blocked.
+WITH_FOLDER = BLOCK_TENSORFLOW.replace("sys.argv = [\"sample.py\"] + sys.argv[1:]",
+                                       "import lsgan_tf.pretrained as p\np.FOLDER = sys.argv[1]\n"
+                                       "sys.argv = [\"sample.py\"] + sys.argv[2:]")
+
+
+@pytest.fixture
+def shipped(exports, tmp_path, monkeypatch):  # noqa: F811
+    """A pretrained folder holding `demo` (the digits export) and `chars` (the conditional one)."""
+    folder = tmp_path / "pretrained"
+    for name, source in (("demo", "digits"), ("chars", "hwdb")):
+        export = exports[source][1]
+        (folder / name).mkdir(parents=True)
+        for file in (pretrained.MODEL_FILE, "metadata.json"):
+            shutil.copyfile(export / "tflite" / file, folder / name / file)
+        shutil.copyfile(export / pretrained.CARD_FILE, folder / name / pretrained.CARD_FILE)
+    (folder / "empty").mkdir()  # a folder without a model is not listed
+    monkeypatch.setattr(pretrained, "FOLDER", str(folder))
+    return folder
+
+
+def sample(folder, *flags):
+    return subprocess.run([sys.executable, "-c", WITH_FOLDER, str(folder), *flags], capture_output=True, text=True,
+                          timeout=300, env=subprocess_env(), cwd=ROOT)
+
+
+def test_names_paths_and_summaries(shipped):
+    assert pretrained.names() == ["chars", "demo"]
+    assert pretrained.model_path("demo") == str(shipped / "demo" / pretrained.MODEL_FILE)
+    assert pretrained.summary("demo").startswith("demo: digits generator, lsgan on digits (model card: ")
+    with pytest.raises(ValueError, match="no shipped generator 'nope'; shipped: chars, demo."):
+        pretrained.model_path("nope")
+
+
+@pytest.mark.slow
+def test_a_shipped_generator_samples_without_tensorflow(shipped, tmp_path):
+    for name, extra in (("demo", []), ("chars", ["--labels=中,国"])):
+        npy = tmp_path / f"{name}.npy"
+        result = sample(shipped, f"--pretrained={name}", "--num=6", f"--out={tmp_path / name}.png", f"--npy={npy}",
+                        *extra)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert np.load(npy).shape[0] == 6 and (tmp_path / f"{name}.png").exists()
+
+
+@pytest.mark.slow
+def test_list_and_wrong_names(shipped, tmp_path):
+    listed = sample(shipped, "--pretrained=list")
+    assert listed.returncode == 0 and [line.split(":")[0] for line in listed.stdout.splitlines()] == ["chars", "demo"]
+    unknown = sample(shipped, "--pretrained=nope", f"--out={tmp_path / 'g.png'}")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "--pretrained: no shipped generator 'nope'; shipped: chars, demo." in unknown.stderr
+    for flags in (["--pretrained=demo", f"--model={tmp_path / 'g.tflite'}"], [f"--out={tmp_path / 'g.png'}"]):
+        result = sample(shipped, *flags)
+        assert result.returncode == 2 and "give one of --model (an export) or --pretrained" in result.stderr
