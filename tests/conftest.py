@@ -67,6 +67,14 @@ def user_env():
 
 
 TF_LOG_LINE = re.compile(r"^[IWEF]\d{4} |absl::InitializeLog", re.MULTILINE)  # a TensorFlow C++ log line
+NOISE = re.compile(r"Warning|Traceback|^INFO: ", re.MULTILINE)  # a Python warning, a traceback, a logging line
+
+
+def assert_quiet(result, command: str) -> None:
+    """The child process `command` succeeded and left no TensorFlow C++ line, Python warning or
+    traceback on stderr (what a user sees by default)."""
+    assert result.returncode == 0, (command, result.stderr[-3000:])
+    assert not TF_LOG_LINE.search(result.stderr) and not NOISE.search(result.stderr), (command, result.stderr[-3000:])
 
 
 @pytest.fixture

@@ -1,18 +1,9 @@
 """An installed user's default runs are quiet: no TensorFlow C++ line, no Python warning, no
 traceback on stderr, from training to export to both ways of sampling, and the converters."""
 
-import re
-
 import pytest
 
-from tests.conftest import TF_LOG_LINE, run_script, user_env
-
-NOISE = re.compile(r"Warning|Traceback|^INFO: ", re.MULTILINE)
-
-
-def assert_quiet(result, command):
-    assert result.returncode == 0, (command, result.stderr[-3000:])
-    assert not TF_LOG_LINE.search(result.stderr) and not NOISE.search(result.stderr), (command, result.stderr[-3000:])
+from tests.conftest import assert_quiet, run_script, user_env
 
 
 @pytest.mark.slow

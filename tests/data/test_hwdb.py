@@ -11,7 +11,7 @@ from lsgan_tf.config import TrainConfig
 from lsgan_tf.data import hwdb, records
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.loop import train
-from tests.conftest import run_script
+from tests.conftest import assert_quiet, run_script, user_env
 from tests.fixtures import LEVEL1, LEVEL2, SYMBOL, character_bitmap, gnt_record, prepared_records, write_gnt
 
 
@@ -125,8 +125,8 @@ run_converter = functools.partial(run_script, "data_prep/hwdb.py")
 def test_converter_writes_labels_class_table_and_exact_pixels(gnt_dir, tmp_path):
     root, writer_a, writer_b = gnt_dir
     out = tmp_path / "prepared"
-    result = run_converter(f"--src={root}", f"--out={out}")
-    assert result.returncode == 0, result.stderr
+    result = run_converter(f"--src={root}", f"--out={out}", env=user_env())
+    assert_quiet(result, "data_prep/hwdb.py")
     assert "wrote 6 records" in result.stdout and "4 classes" in result.stdout
     info = records.read_info(str(out))
     assert info["num_classes"] == 3755 and info["num_records"] == 6

@@ -17,7 +17,7 @@ from lsgan_tf.config import TrainConfig
 from lsgan_tf.data.digits_render import render_dataset
 from lsgan_tf.evaluation.features import classifier_statistics, train_digit_classifier
 from lsgan_tf.training.loop import train
-from tests.conftest import run_script, shared_across_workers, subprocess_env
+from tests.conftest import assert_quiet, run_script, shared_across_workers, subprocess_env, user_env
 from tests.fixtures import standin_inception_graph, tgz_of
 from tests.loopback import loopback_server
 
@@ -79,8 +79,8 @@ def test_evaluate_fetches_the_inception_graph_and_records_its_hash(tmp_path, mon
         host.files["/inception-2015-12-05.tgz"] = tgz_of({"classify_image_graph_def.pb": graph})
         url = host.url + "/inception-2015-12-05.tgz"
         result = run_evaluate(f"--run_dir={run}", "--num_samples=8", f"--inception_url={url}",
-                              f"--cache_dir={tmp_path / 'cache'}")
-        assert result.returncode == 0, result.stderr[-2000:]
+                              f"--cache_dir={tmp_path / 'cache'}", env=user_env())
+        assert_quiet(result, "evaluate.py")  # the download and the Inception pass
         assert host.requests == ["/inception-2015-12-05.tgz"]
     scores = json.loads((run / "evaluation.json").read_text())
     assert scores["extractor"]["sha256"] == hashlib.sha256(graph).hexdigest() and scores["extractor"]["source"] == url
@@ -151,16 +151,17 @@ def test_inception_savedmodel_gives_fid_is_and_a_recorded_extractor_and_reuses_r
 def test_evaluate_mixture_and_digit_runs(classifier_file, tmp_path):
     mixture = tmp_path / "mixture"
     train(TrainConfig(dataset="mixture", steps=2, batch_size=64, out_dir=str(mixture)), log=lambda line: None)
-    result = run_evaluate(f"--run_dir={mixture}", "--num_samples=500")
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = run_evaluate(f"--run_dir={mixture}", "--num_samples=500", env=user_env())
+    assert_quiet(result, "evaluate.py")
     record = json.loads((mixture / "evaluation.json").read_text())
     assert record["num_modes"] == 8 and 0 <= record["high_quality_fraction"] <= 1 and "collapsed" in record
     digits = tmp_path / "digits"
     train(TrainConfig(dataset="digits", steps=1, batch_size=8, z_dim=8, out_dir=str(digits)), log=lambda line: None)
     (tmp_path / "cache").mkdir()
     shutil.copy(classifier_file, tmp_path / "cache" / "digit_classifier.keras")  # trained on the rendered digits
-    result = run_evaluate(f"--run_dir={digits}", "--num_samples=250", f"--cache_dir={tmp_path / 'cache'}")
-    assert result.returncode == 0, result.stderr[-2000:]
+    result = run_evaluate(f"--run_dir={digits}", "--num_samples=250", f"--cache_dir={tmp_path / 'cache'}",
+                          env=user_env())
+    assert_quiet(result, "evaluate.py")
     record = json.loads((digits / "evaluation.json").read_text())
     assert record["real_classes_covered"] == 10  # the classifier sees every class in the real data
     assert 0 <= record["classes_covered"] <= 10 and record["fd_digits"] > 0
