@@ -49,14 +49,17 @@ class SampleError(ValueError):
     """Bad input to sample.py; the message names the flag."""
 
 
-def parse_labels(values: Optional[List[str]], num: int, num_classes: Optional[int], names: Optional[List[str]]):
-    """--labels as int32 class indices of length num (indices or characters of the class table)."""
+def parse_labels(values: Optional[List[str]], num: int, num_classes: Optional[int], names: Optional[List[str]],
+                 trained: Optional[List[int]] = None):
+    """--labels as int32 class indices of length num (indices or characters of the class table);
+    without --labels, the classes the generator was trained on in turn. A class it had no data
+    for (not in `trained`, when given) is refused: its samples would be noise."""
     if num_classes is None:
         if values:
             raise SampleError("--labels given, but this generator is unconditional.")
         return None
     if not values:
-        return (np.arange(num) % num_classes).astype(np.int32)
+        return np.resize(np.asarray(trained if trained else range(num_classes), np.int32), num)
     indices = []
     for value in values:
         if value.lstrip("-").isdigit():
@@ -68,6 +71,12 @@ def parse_labels(values: Optional[List[str]], num: int, num_classes: Optional[in
     bad = [i for i in indices if not 0 <= i < num_classes]
     if bad:
         raise SampleError(f"--labels: {bad} outside [0, {num_classes}).")
+    untrained = [value for value, i in zip(values, indices) if trained and i not in trained]
+    if untrained:
+        examples = ",".join(names[i] if names else str(i) for i in trained[:8])
+        raise SampleError(f"--labels: {', '.join(untrained)} had no training data: this generator learned "
+                          f"{len(trained):,} of its {num_classes:,} classes (metadata.json: trained_classes), "
+                          f"e.g. --labels={examples}.")
     return np.resize(np.asarray(indices, np.int32), num)
 
 
@@ -87,7 +96,8 @@ def sample_tflite(path: str, num: int, labels_flag, seed: int) -> Iterator[np.nd
     with open(metadata_path, encoding="utf-8") as handle:
         metadata = json.load(handle)
     batch, z_dim = metadata["inputs"][0]["shape"]
-    labels = parse_labels(labels_flag, num, metadata["num_classes"], metadata.get("class_names"))
+    labels = parse_labels(labels_flag, num, metadata["num_classes"], metadata.get("class_names"),
+                          metadata.get("trained_classes"))
     rng = np.random.default_rng(seed)
     noise = {name: key for key, name in DISTRIBUTION_NAMES.items()}[metadata["inputs"][0]["distribution"]]
     with quiet.stderr_without_noise():  # LiteRT's "Created TensorFlow Lite XNNPACK delegate" notice
@@ -118,7 +128,7 @@ def sample_saved_model(path: str, num: int, labels_flag, seed: int) -> Iterator[
     num_classes = metadata.get("num_classes") if conditional else None
     if conditional and num_classes is None:
         raise SampleError(f"{metadata_path} is missing: cannot check --labels against the class count.")
-    labels = parse_labels(labels_flag, num, num_classes, metadata.get("class_names"))
+    labels = parse_labels(labels_flag, num, num_classes, metadata.get("class_names"), metadata.get("trained_classes"))
     for index, start in enumerate(range(0, num, SAVED_MODEL_BATCH)):
         count = min(SAVED_MODEL_BATCH, num - start)
         feed = {"seed": tf.constant(seed + index, tf.int64), "num": tf.constant(count, tf.int32)}

@@ -64,6 +64,11 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
     versions = record.get("versions", {})
     started = [entry.get("started") for entry in record.get("history", []) if entry.get("started")]
     classes = f"; {num_classes:,} classes (conditional: labels in, the class asked for out)" if num_classes else ""
+    table = RunDir(run_dir).class_table() if num_classes else None
+    if table is not None and len(table.present()) < len(table):
+        trained = "".join(table.characters[i] for i in table.present())
+        classes += (f". Only {len(table.present()):,} of them had training data, and only these are drawn "
+                    f"(sample.py refuses the others): {trained}")
     options = ", ".join(config.arch_option) or "none"
     lines = [
         f"# Model card: {config.arch} generator, {config.loss} on {config.dataset}",

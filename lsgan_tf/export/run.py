@@ -115,9 +115,10 @@ def export_run(
     os.makedirs(out, exist_ok=True)
     table = RunDir(run_dir).class_table() if config.conditional else None
     names = table.characters if table is not None else None
+    trained = table.present() if table is not None and len(table.present()) < len(table) else None
     if "saved_model" in formats:
         module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes, max_sample=max_sample)
-        metadata = tflite_metadata(module, None, shape, names)
+        metadata = tflite_metadata(module, None, shape, names, trained)
         written.append(save_saved_model(module, os.path.join(out, "saved_model", str(version)), metadata))
     if "tflite" in formats:
         directory = os.path.join(out, "tflite")
@@ -127,7 +128,7 @@ def export_run(
         for variant in quantize:
             path = os.path.join(directory, TFLITE_NAMES[variant])
             written.append(write_bytes(path, convert_tflite(static, variant)))
-        metadata = tflite_metadata(static, tflite_batch, shape, names)
+        metadata = tflite_metadata(static, tflite_batch, shape, names, trained)
         metadata["files"] = {variant: TFLITE_NAMES[variant] for variant in quantize}
         write_json(os.path.join(directory, "metadata.json"), metadata, indent=2, ensure_ascii=False)
         written.append(os.path.join(directory, "metadata.json"))

@@ -139,8 +139,10 @@ def convert_tflite(module: GeneratorModule, quantize: str = "none") -> bytes:
 
 
 def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[int],
-                    class_names: Optional[List[str]] = None) -> Dict:
-    """What a phone app needs to feed and read the TFLite model."""
+                    class_names: Optional[List[str]] = None, trained_classes: Optional[List[int]] = None) -> Dict:
+    """What a phone app needs to feed and read the TFLite model. `trained_classes`: the label
+    indices the run had data for, when that is not all of them (HWDB's label map always has the
+    3,755 level-1 classes; a subset trains some)."""
     inputs = [{"name": "z", "dtype": "float32", "shape": [batch, module.z_dim],
                "distribution": DISTRIBUTION_NAMES[module.noise]}]
     if module.num_classes is not None:
@@ -156,4 +158,5 @@ def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[
             {"name": "images_uint8", "dtype": "uint8", "shape": [batch, *output_shape], "range": [0, 255]},
         ],
         "class_names": class_names,
+        "trained_classes": trained_classes,
     }

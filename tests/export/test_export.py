@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.data import hwdb
 from lsgan_tf.training.build import restore_model
 from lsgan_tf.training.loop import train
 from tests.conftest import ROOT, run_script, shared_across_workers, subprocess_env
@@ -219,6 +220,22 @@ def test_sample_py_saved_model_and_label_errors(exports, tmp_path):
     assert ok.returncode == 0, ok.stderr[-2000:]
     bad = run_script("sample.py", f"--model={out / 'tflite' / 'generator.tflite'}", "--labels=3755", f"--out={tmp_path / 'b.png'}")
     assert bad.returncode == 2 and "outside [0, 3755)" in bad.stderr
+    # The run's data held 4 of the 3,755 classes: the export says which, sample.py draws only those.
+    tflite = f"--model={out / 'tflite' / 'generator.tflite'}"
+    trained = [hwdb.LEVEL1_CODES.index(code) for code in LEVEL1.values()]
+    metadata = json.loads((out / "tflite" / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["trained_classes"] == sorted(trained)
+    untrained = run_script("sample.py", tflite, "--labels=中,阿,1", f"--out={tmp_path / 'u.png'}")
+    assert untrained.returncode == 2 and "--labels: 阿, 1 had no training data: this generator learned 4 of its 3,755 " \
+        "classes (metadata.json: trained_classes), e.g. --labels=啊,国,中,座." in untrained.stderr
+    drawn = {}
+    for name, flags in (("default", []), ("asked", ["--labels=啊,国,中,座"])):
+        result = run_script("sample.py", tflite, "--num=8", f"--out={tmp_path / name}.png", f"--npy={tmp_path / name}.npy",
+                            *flags)
+        assert result.returncode == 0, result.stderr[-2000:]
+        drawn[name] = np.load(tmp_path / f"{name}.npy")
+    np.testing.assert_array_equal(drawn["default"], drawn["asked"])  # without --labels: the trained classes in turn
+    assert "Only 4 of them had training data" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
 
 
 BLOCK_LITERT = BLOCK_TENSORFLOW.replace('name == "tensorflow" or name.startswith("tensorflow.")',
