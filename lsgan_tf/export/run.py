@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from lsgan_tf.errors import ExportError, RunError
 from lsgan_tf.export.model_card import model_card
@@ -89,8 +89,10 @@ def export_run(
     quantize: Sequence[str] = QUANTIZATIONS,
     ema: str = "auto",
     max_sample: int = DEFAULT_MAX_SAMPLE,
+    log: Callable[[str], None] = lambda line: None,
 ) -> List[str]:
-    """Exports the run's generator; returns the paths written."""
+    """Exports the run's generator; returns the paths written, and tells `log` of each as it is
+    written (a large generator's TFLite conversions take a while)."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ExportError(f"--formats: unknown {unknown}; expected any of {list(FORMATS)}.")
@@ -112,6 +114,13 @@ def export_run(
     shape = list(generator.output.shape[1:])
     pixel_range = config.pixel_range
     written: List[str] = []
+
+    def wrote(*paths: str) -> None:
+        for path in paths:
+            written.append(path)
+            log(f"wrote {path}")
+
+    log(f"exporting the {config.arch} generator of {run_dir} at step {global_step(model):,} to {out}")
     os.makedirs(out, exist_ok=True)
     table = RunDir(run_dir).class_table() if config.conditional else None
     names = table.characters if table is not None else None
@@ -119,7 +128,7 @@ def export_run(
     if "saved_model" in formats:
         module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes, max_sample=max_sample)
         metadata = tflite_metadata(module, None, shape, names, trained)
-        written.append(save_saved_model(module, os.path.join(out, "saved_model", str(version)), metadata))
+        wrote(save_saved_model(module, os.path.join(out, "saved_model", str(version)), metadata))
     if "tflite" in formats:
         directory = os.path.join(out, "tflite")
         os.makedirs(directory, exist_ok=True)
@@ -127,22 +136,22 @@ def export_run(
                                  batch=tflite_batch, checks=False)
         for variant in quantize:
             path = os.path.join(directory, TFLITE_NAMES[variant])
-            written.append(write_bytes(path, convert_tflite(static, variant)))
+            wrote(write_bytes(path, convert_tflite(static, variant)))
         metadata = tflite_metadata(static, tflite_batch, shape, names, trained)
         metadata["files"] = {variant: TFLITE_NAMES[variant] for variant in quantize}
         write_json(os.path.join(directory, "metadata.json"), metadata, indent=2, ensure_ascii=False)
-        written.append(os.path.join(directory, "metadata.json"))
+        wrote(os.path.join(directory, "metadata.json"))
     readme = os.path.join(out, "README.txt")
     with open(readme, "w") as handle:
         handle.write(readme_text(config.arch, model.z_dim, num_classes, version, tflite_batch, shape, pixel_range,
                                  model.noise, max_sample))
     write_json(os.path.join(out, "example_requests.json"), example_requests(model.z_dim, num_classes),
                indent=2, ensure_ascii=False)
-    written += [readme, os.path.join(out, "example_requests.json")]
+    wrote(readme, os.path.join(out, "example_requests.json"))
     card = os.path.join(out, "MODEL_CARD.md")
     files = sorted(os.path.relpath(path, out) for path in written if os.path.dirname(path) != out)
     files = sorted({path.split(os.sep)[0] + "/" if path.startswith("saved_model") else path for path in files})
     text = model_card(run_dir, config, record, global_step(model), num_classes, generator.count_params(),
                       files + ["README.txt", "example_requests.json", "MODEL_CARD.md"])
-    written.append(write_bytes(card, text.encode("utf-8")))
+    wrote(write_bytes(card, text.encode("utf-8")))
     return written

@@ -51,5 +51,8 @@ def test_the_card_carries_the_evaluation_of_the_exported_step(exports, tmp_path)
     evaluation["step"] = 1
     with open(RunDir(run_dir).evaluation_file, "w") as handle:
         json.dump(evaluation, handle)
-    export_run(run_dir, str(tmp_path / "out"), formats=())
+    lines = []
+    written = export_run(run_dir, str(tmp_path / "out"), formats=(), log=lines.append)
+    assert lines == [f"exporting the digits generator of {run_dir} at step 2 to {tmp_path / 'out'}"] + [
+        f"wrote {path}" for path in written] and len(written) == 3  # README.txt, example_requests.json, the card
     assert "evaluation.json scored step 1" in (tmp_path / "out" / "MODEL_CARD.md").read_text(encoding="utf-8")
