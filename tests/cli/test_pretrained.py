@@ -4,6 +4,7 @@
 The shipped folder is pointed at a folder laid out as experiments/ship_pretrained.py lays it out,
 holding the float16 export of a trained test run."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from lsgan_tf import pretrained
 from tests.conftest import ROOT, subprocess_env
+from tests.evaluation.test_evaluation import classifier_file  # noqa: F401  (the digit classifier, trained once)
 from tests.export.test_export import BLOCK_TENSORFLOW, exports  # noqa: F401  (the session's exported runs)
 
 # sample.py with lsgan_tf.pretrained.FOLDER pointed at argv[1], TensorFlow blocked.
@@ -69,3 +71,31 @@ def test_list_and_wrong_names(shipped, tmp_path):
     for flags in (["--pretrained=demo", f"--model={tmp_path / 'g.tflite'}"], [f"--out={tmp_path / 'g.png'}"]):
         result = sample(shipped, *flags)
         assert result.returncode == 2 and "give one of --model (an export) or --pretrained" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_shipped_generators_draw_what_their_cards_say(classifier_file, tmp_path):  # noqa: F811
+    """The generators in the package itself: the digits one draws every class, recognisably, with
+    LiteRT alone; the characters one draws a different image for each class asked."""
+    assert pretrained.names() == ["digits", "hwdb100"]
+    npy = tmp_path / "digits.npy"
+    result = sample(pretrained.FOLDER, "--pretrained=digits", "--num=1000", f"--folder={tmp_path / 'digits'}",
+                    f"--npy={npy}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    import keras
+
+    from lsgan_tf.evaluation.features import classifier_statistics
+
+    scores = classifier_statistics(keras.models.load_model(classifier_file), np.load(npy), pixel_range=(0, 255))
+    assert scores["classes_covered"] == 10 and scores["mean_confidence"] > 0.85, scores["coverage"]
+    with open(os.path.join(pretrained.FOLDER, "digits", pretrained.CARD_FILE), encoding="utf-8") as handle:
+        card = handle.read()
+    assert "Steps: 50,001" in card and "| classes_covered | 10 |" in card
+    npy = tmp_path / "hwdb100.npy"
+    result = sample(pretrained.FOLDER, "--pretrained=hwdb100", "--num=4", "--labels=啊,啊,阿,阿",
+                    f"--out={tmp_path / 'chars.png'}", f"--npy={npy}", "--seed=0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    images = np.load(npy).astype(float)
+    assert images.shape == (4, 28, 28, 1) and images.std() > 10
+    asked = sample(pretrained.FOLDER, "--pretrained=hwdb100", "--labels=中", f"--out={tmp_path / 'no.png'}")
+    assert asked.returncode == 2 and "had no training data" in asked.stderr
