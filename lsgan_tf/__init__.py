@@ -10,7 +10,7 @@ loss family of `objectives` (LSGAN, NS-GAN, LSGAN-GP, WGAN-GP); `architectures.b
 gives the papers' networks; `presets.get(dataset)` the papers' hyperparameters;
 `train(TrainConfig(...))` what `lsgan-train` runs. The classes and functions load TensorFlow on
 first use, so that `import lsgan_tf` (and `lsgan-sample` on a .tflite model) needs numpy and
-Pillow only.
+Pillow only; TensorFlow's C++ start-up lines stay off the terminal (LSGAN_TF_VERBOSE=1 shows them).
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ __all__ = sorted(_EXPORTS) + list(_MODULES) + ["__version__"]
 
 def __getattr__(name: str) -> Any:
     """Loads a public class or function from its module on first access (PEP 562)."""
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    if name in _MODULES:
-        return importlib.import_module(f"lsgan_tf.{name}")
-    raise AttributeError(f"module 'lsgan_tf' has no attribute {name!r}")
+    if name not in _EXPORTS and name not in _MODULES:
+        raise AttributeError(f"module 'lsgan_tf' has no attribute {name!r}")
+    from lsgan_tf.utils import quiet
+
+    with quiet.tensorflow_startup_quieted():  # TensorFlow's C++ start-up lines, if this loads it, kept off the terminal
+        module = importlib.import_module(_EXPORTS.get(name, f"lsgan_tf.{name}"))
+    return getattr(module, name) if name in _EXPORTS else module

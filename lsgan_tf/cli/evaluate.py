@@ -20,7 +20,7 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.cli import program, run_app
+from lsgan_tf.cli import program, run_app, verbose
 from lsgan_tf.utils import quiet
 from lsgan_tf.utils.atomic import write_json
 from lsgan_tf.utils.cache import cache_directory
@@ -98,4 +98,4 @@ def main(argv) -> int:
 
 def run() -> None:
     """The `lsgan-evaluate` console script and `evaluate.py`."""
-    run_app(main, sys.modules[__name__], quiet, usage=__doc__)
+    run_app(main, sys.modules[__name__], verbose, usage=__doc__)

@@ -12,7 +12,7 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.cli import program, run_app
+from lsgan_tf.cli import program, run_app, verbose
 from lsgan_tf.utils import quiet
 
 FLAGS = flags.FLAGS
@@ -47,4 +47,4 @@ def main(argv) -> int:
 
 def run() -> None:
     """The `lsgan-export` console script and `export.py`."""
-    run_app(main, sys.modules[__name__], quiet, usage=__doc__)
+    run_app(main, sys.modules[__name__], verbose, usage=__doc__)

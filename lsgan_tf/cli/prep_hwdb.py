@@ -13,7 +13,7 @@ import time
 
 from absl import flags
 
-from lsgan_tf.cli import prep_common, run_app
+from lsgan_tf.cli import prep_common, run_app, verbose
 from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
@@ -60,4 +60,4 @@ def main(argv) -> int:
 
 def run() -> None:
     """The `lsgan-prep-hwdb` console script and `data_prep/hwdb.py`."""
-    run_app(main, sys.modules[__name__], prep_common, quiet, usage=__doc__)
+    run_app(main, sys.modules[__name__], prep_common, verbose, usage=__doc__)

@@ -12,7 +12,7 @@ import time
 
 from absl import flags
 
-from lsgan_tf.cli import prep_common, run_app
+from lsgan_tf.cli import prep_common, run_app, verbose
 from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
@@ -53,4 +53,4 @@ def main(argv) -> int:
 
 def run() -> None:
     """The `lsgan-prep-lsun` console script and `data_prep/lsun.py`."""
-    run_app(main, sys.modules[__name__], prep_common, quiet, usage=__doc__)
+    run_app(main, sys.modules[__name__], prep_common, verbose, usage=__doc__)

@@ -22,10 +22,10 @@ from typing import Iterator, List, Optional
 import numpy as np
 from absl import flags
 
-from lsgan_tf.cli import program, run_app
 from lsgan_tf import pretrained
+from lsgan_tf.cli import program, run_app, verbose
 from lsgan_tf.noise import DISTRIBUTION_NAMES, draw_z
-from lsgan_tf.utils import quiet  # absl and the standard library only: no TensorFlow
+from lsgan_tf.utils import quiet  # the standard library only: no TensorFlow
 from lsgan_tf.utils.images import make_grid, save_png  # numpy + Pillow only: no TensorFlow on the .tflite path
 
 FLAGS = flags.FLAGS
@@ -192,4 +192,4 @@ def main(argv) -> int:
 
 def run() -> None:
     """The `lsgan-sample` console script and `sample.py`."""
-    run_app(main, sys.modules[__name__], quiet, usage=__doc__)
+    run_app(main, sys.modules[__name__], verbose, usage=__doc__)

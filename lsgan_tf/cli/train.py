@@ -15,7 +15,7 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.cli import program, run_app
+from lsgan_tf.cli import program, run_app, verbose
 from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
@@ -64,4 +64,4 @@ def main(argv) -> int:
 
 def run() -> None:
     """The `lsgan-train` console script and `train.py`."""
-    run_app(main, sys.modules[__name__], sys.modules[TrainConfig.__module__], quiet, usage=__doc__)
+    run_app(main, sys.modules[__name__], sys.modules[TrainConfig.__module__], verbose, usage=__doc__)

@@ -1,4 +1,4 @@
-"""A quiet terminal for the command-line entry points: TensorFlow's C++ start-up lines (absl's
+"""A quiet terminal for the command-line entry points and the library: TensorFlow's C++ start-up lines (absl's
 "All log messages before absl::InitializeLog()", "Could not find cuda drivers", the CPU feature
 notice, "failed call to cuInit" on a machine without a GPU) are kept off stderr.
 
@@ -7,8 +7,11 @@ pointed at a temporary file, then writes back every captured line that is not su
 noise, so that a real error still reaches the user. It also sets TF_CPP_MIN_LOG_LEVEL=1 unless
 the user set it, so that TensorFlow's C++ INFO lines stay off the terminal while training too
 (tf.data's "Memory patch applied" and "Filling up shuffle buffer"); warnings and errors still
-print. `--verbose` on the command line, or LSGAN_TF_VERBOSE=1 in the environment, leaves stderr
-and the log level untouched.
+print. `--verbose` on the command line (lsgan_tf/cli/verbose.py), or LSGAN_TF_VERBOSE=1 in the
+environment, leaves stderr and the log level untouched. The library's first access to a class or
+module that needs TensorFlow (`from lsgan_tf import GAN`) goes through the same start-up.
+
+Standard library only: importing this module defines no flag and loads no TensorFlow.
 """
 
 from __future__ import annotations
@@ -20,10 +23,7 @@ import sys
 import tempfile
 from typing import Iterator, Sequence
 
-from absl import flags
-
 VERBOSE_ENV = "LSGAN_TF_VERBOSE"
-flags.DEFINE_boolean("verbose", False, f"Show TensorFlow's C++ start-up lines (also: {VERBOSE_ENV}=1).")
 STARTUP_NOISE = re.compile(
     r"^(?:"
     r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
@@ -72,14 +72,23 @@ def stderr_without_noise(argv: Sequence[str] = ()) -> Iterator[None]:
                 os.write(2, kept.encode("utf-8"))
 
 
-def quiet_tensorflow_startup(argv: Sequence[str] = ()) -> None:
-    """Imports TensorFlow (C++ INFO lines off unless TF_CPP_MIN_LOG_LEVEL is set) and creates its
-    devices with stderr captured, then writes back what was not start-up noise. Does nothing
-    when `wants_verbose(argv)`."""
-    if wants_verbose(argv or sys.argv):
+@contextlib.contextmanager
+def tensorflow_startup_quieted(argv: Sequence[str] = ()) -> Iterator[None]:
+    """Runs the block; when it is the block that first imports TensorFlow, with C++ INFO lines off
+    (unless TF_CPP_MIN_LOG_LEVEL is set) and TensorFlow's devices created with stderr captured,
+    then writes back what was not start-up noise. Leaves everything alone when TensorFlow is
+    already loaded or `wants_verbose(argv)`."""
+    if "tensorflow" in sys.modules or wants_verbose(argv or sys.argv):
+        yield
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # read by TensorFlow's C++ logging at import
     with stderr_without_noise(argv):
-        import tensorflow as tf
+        yield
+        if "tensorflow" in sys.modules:
+            sys.modules["tensorflow"].config.list_physical_devices()
 
-        tf.config.list_physical_devices()
+
+def quiet_tensorflow_startup(argv: Sequence[str] = ()) -> None:
+    """Imports TensorFlow with its start-up quieted (`tensorflow_startup_quieted`)."""
+    with tensorflow_startup_quieted(argv):
+        import tensorflow  # noqa: F401

@@ -1,9 +1,12 @@
 """An installed user's default runs are quiet: no TensorFlow C++ line, no Python warning, no
 traceback on stderr, from training to export to both ways of sampling, and the converters."""
 
+import subprocess
+import sys
+
 import pytest
 
-from tests.conftest import assert_quiet, run_script, user_env
+from tests.conftest import TF_LOG_LINE, assert_quiet, run_script, user_env
 
 
 @pytest.mark.slow
@@ -18,3 +21,22 @@ def test_train_export_sample_and_convert_print_no_noise(tmp_path):
     ]
     for command in commands:
         assert_quiet(run_script(*command, env=user_env()), command[0])
+
+
+LIBRARY_USE = """
+import numpy as np
+from lsgan_tf import architectures
+generator, _ = architectures.build("digits")
+print(generator(np.zeros((1, 100), np.float32)).shape)
+"""
+
+
+@pytest.mark.slow
+def test_the_library_keeps_tensorflow_start_up_lines_off_the_terminal(tmp_path):
+    def use(**extra):
+        return subprocess.run([sys.executable, "-c", LIBRARY_USE], capture_output=True, text=True, timeout=300,
+                              cwd=tmp_path, env={**user_env(), **extra})
+
+    assert_quiet(use(), "from lsgan_tf import architectures")
+    verbose = use(LSGAN_TF_VERBOSE="1")
+    assert verbose.returncode == 0 and TF_LOG_LINE.search(verbose.stderr)  # the lines exist; the default hides them
