@@ -141,6 +141,19 @@ class CheckpointEvaluator:
         return {"run_dir": self.run_dir, "step": global_step(model), "num_samples": self.num_samples,
                 **self._scorer(fake), "extractor": self._scorer.extractor, "versions": provenance()}
 
+    def score_exported(self, images: np.ndarray) -> Dict:
+        """The scores of `num_samples` uint8 images drawn from an export of the run (a .tflite
+        file through LiteRT, say) with sample.py's default labels, which are the classes this
+        metric asks for in the same order: the exported file scored as `__call__` scores the run."""
+        if len(images) != self.num_samples:
+            raise ValueError(f"{len(images)} images given, {self.num_samples} expected.")
+        model, config, _ = restore_model(self.run_dir)
+        if self._scorer is None:
+            self._scorer = _Scorer(self.run_dir, model, config, self.num_samples, *self._scorer_settings)
+        low, high = config.pixel_range
+        fake = np.asarray(images, np.float32) / 255.0 * (high - low) + low
+        return {"num_samples": self.num_samples, **self._scorer(fake), "extractor": self._scorer.extractor}
+
 
 def evaluate_checkpoints(run_dir: str, checkpoints: Sequence[Optional[str]], num_samples: int = 5000,
                          inception_weights: Optional[str] = None, cache_dir: str = "", seed: int = 0,

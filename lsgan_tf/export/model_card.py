@@ -45,12 +45,17 @@ def _evaluation(run_dir: str, step: int) -> List[str]:
     if results.get("step") != step:
         return [f"Not evaluated at this step: evaluation.json scored step {results.get('step')}; `{command}`."]
     extractor = results.get("extractor") or {}
-    lines = [f"Scored on {results['num_samples']:,} samples at step {step:,} with {extractor.get('name', 'no network')}"
-             + (f" (SHA-256 {extractor['sha256'][:16]}...)." if extractor.get("sha256") else "."), "",
-             "| metric | value |", "|---|---:|"]
-    lines += [f"| {name} | {value:.4g} |" for name, value in results.items()
-              if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in ("step", "num_samples")]
-    return lines
+    return [f"Scored on {results['num_samples']:,} samples at step {step:,} with {extractor.get('name', 'no network')}"
+            + (f" (SHA-256 {extractor['sha256'][:16]}...)." if extractor.get("sha256") else "."), "",
+            *metric_table(results)]
+
+
+def metric_table(results: Dict[str, Any]) -> List[str]:
+    """The numeric entries of an evaluation (evaluation.json's, or evaluate's scores of an
+    exported file) as the lines of a Markdown table."""
+    return ["| metric | value |", "|---|---:|"] + [
+        f"| {name} | {value:.4g} |" for name, value in results.items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in ("step", "num_samples")]
 
 
 def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: int,

@@ -79,7 +79,7 @@ def test_the_shipped_generators_draw_what_their_cards_say(classifier_file, tmp_p
     LiteRT alone; the characters one draws a different image for each class asked."""
     assert pretrained.names() == ["digits", "hwdb100"]
     npy = tmp_path / "digits.npy"
-    result = sample(pretrained.FOLDER, "--pretrained=digits", "--num=1000", f"--folder={tmp_path / 'digits'}",
+    result = sample(pretrained.FOLDER, "--pretrained=digits", "--num=1000", f"--out={tmp_path / 'digits.png'}",
                     f"--npy={npy}")
     assert result.returncode == 0, result.stderr[-3000:]
     import keras

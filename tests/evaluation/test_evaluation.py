@@ -176,6 +176,7 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     from lsgan_tf.evaluation import run as evaluate_run
     from lsgan_tf.evaluation.features import digit_classifier
     from lsgan_tf.runs import RunDir
+    from lsgan_tf.training.build import restore_model
     from lsgan_tf.training.checkpoints import checkpoint_step, listed_checkpoints
 
     cache = tmp_path / "cache"
@@ -202,6 +203,16 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     fresh = evaluate_run.evaluate_run(run, newest, num_samples=40, cache_dir=str(cache))
     assert fresh["fd_digits"] == second["fd_digits"] != first["fd_digits"]
     assert fresh["coverage"] == second["coverage"]
+    # An export's uint8 samples of the same z are scored as the run's own: equal up to 8-bit rounding.
+    model, _, _ = restore_model(run, newest)
+    fake = evaluate_run._generate(model, 40, 0, None)
+    scored = []
+    original = evaluate_run._Scorer.__call__
+    monkeypatch.setattr(evaluate_run._Scorer, "__call__", lambda self, images: scored.append(images) or original(self, images))
+    exported = evaluate_run.CheckpointEvaluator(run, num_samples=40, cache_dir=str(cache)).score_exported(
+        np.round((fake + 1.0) / 2.0 * 255.0).astype(np.uint8))
+    np.testing.assert_allclose(scored[-1], fake, atol=1.0 / 255 + 1e-6)  # back in the run's pixel range
+    assert exported["num_samples"] == 40 and exported["fd_digits"] == pytest.approx(fresh["fd_digits"], rel=0.005)
 
 
 def test_the_first_digit_classifier_training_is_announced_then_cached(tmp_path, monkeypatch):
