@@ -6,7 +6,8 @@ grid drawn from the shipped file by the command an installed user would type.
 
   .venv/bin/python evaluate.py --run_dir=RUN                   # first, so that the card carries it
   .venv/bin/python experiments/ship_pretrained.py --run_dir=RUN --name=digits
-  .venv/bin/python experiments/ship_pretrained.py --run_dir=RUN --name=hwdb100 --labels=0,1,2,3,4,5,6,7
+  .venv/bin/python experiments/ship_pretrained.py --run_dir=RUN --name=hwdb100 --labels=啊,阿,埃,挨,哎,唉,哀,皑 \
+      --data_command="lsgan-prep-hwdb-synthetic --out=DATA --classes=100 --per_class=300"
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from lsgan_tf.export.run import export_run
 from lsgan_tf.gan import global_step
 from lsgan_tf.training.build import restore_model
 from lsgan_tf.utils.cache import cache_directory
+from lsgan_tf.utils.commands import as_console_scripts
 from lsgan_tf.utils.atomic import write_bytes
 
 FLAGS = flags.FLAGS
@@ -35,6 +37,8 @@ flags.DEFINE_string("name", None, "The name users pass to --pretrained.", requir
 flags.DEFINE_list("labels", None, "Conditional runs: the classes of the README grid's columns.")
 flags.DEFINE_integer("num", 64, "Images in the README grid.")
 flags.DEFINE_integer("check_samples", 4000, "Samples of the shipped file scored for its model card.")
+flags.DEFINE_string("data_command", None, "How the run's --data_dir was made (a command writing DATA); the card "
+                    "then says DATA for the folder of this machine.")
 flags.DEFINE_string("cache_dir", cache_directory(), "Where the scoring classifiers are cached (evaluate.py's --cache_dir).")
 
 SHIPPED_FILES = [pretrained.MODEL_FILE, "metadata.json", pretrained.CARD_FILE]
@@ -52,7 +56,10 @@ def main(argv) -> None:
     num_classes = model.num_classes if config.conditional else None
     card = model_card(FLAGS.run_dir, config, record, global_step(model), num_classes,
                       model.sampling_generator.count_params(), SHIPPED_FILES)
-    write_bytes(os.path.join(folder, pretrained.CARD_FILE), (card + shipped_file_scores()).encode("utf-8"))
+    card = as_console_scripts(card + shipped_file_scores())  # read by installed users, who have lsgan-train
+    if FLAGS.data_command:
+        card = card.replace(config.data_dir, "DATA") + f"\n## Data preparation\n\n`{FLAGS.data_command}`\n"
+    write_bytes(os.path.join(folder, pretrained.CARD_FILE), card.encode("utf-8"))
     picture = os.path.join("docs", "images", f"pretrained_{FLAGS.name}.png")
     command = [sys.executable, "sample.py", f"--pretrained={FLAGS.name}", f"--num={FLAGS.num}", f"--out={picture}"]
     command += [f"--labels={','.join(FLAGS.labels)}"] if FLAGS.labels else []
@@ -70,7 +77,7 @@ def shipped_file_scores() -> str:
         evaluator = CheckpointEvaluator(FLAGS.run_dir, num_samples=FLAGS.check_samples, cache_dir=FLAGS.cache_dir)
         scores = evaluator.score_exported(np.load(npy))
     print(f"the shipped file: {scores}")
-    lines = ["## The shipped file", "",
+    lines = ["", "## The shipped file", "",
              f"{FLAGS.check_samples:,} samples drawn from `{pretrained.MODEL_FILE}` with LiteRT "
              f"(`lsgan-sample --pretrained={FLAGS.name} --num={FLAGS.check_samples} --npy=...`), scored "
              f"with {scores['extractor']['name']}:", "", *metric_table(scores), ""]

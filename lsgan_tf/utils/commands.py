@@ -20,11 +20,14 @@ def program() -> str:
     return os.path.basename(sys.argv[0]) or "lsgan"
 
 
-def as_the_user_runs_them(text: str) -> str:
-    """`text` with every `python SCRIPT` written as its console script when the user runs one
-    (an installed package), unchanged when they run the checkout's scripts."""
-    if not program().startswith("lsgan-"):
-        return text
+def as_console_scripts(text: str) -> str:
+    """`text` with every `python SCRIPT` written as its console script (`lsgan-train`, ...)."""
     for command, script in sorted(CONSOLE_SCRIPTS.items(), key=lambda item: -len(item[1])):
         text = text.replace(f"python {script}", command)
     return text
+
+
+def as_the_user_runs_them(text: str) -> str:
+    """`text` with every `python SCRIPT` written as its console script when the user runs one
+    (an installed package), unchanged when they run the checkout's scripts."""
+    return as_console_scripts(text) if program().startswith("lsgan-") else text
