@@ -84,7 +84,7 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
         "",
         "## Data",
         "",
-        f"`--dataset={config.dataset}`: {preset.notes} Source: {config.data_dir or config.tfds_name or 'the preset'}. "
+        f"`--dataset={config.dataset}`: {preset.notes} Source: {config.data_dir or config.tfds_name or 'made by lsgan_tf itself (rendered digits, sampled mixture)'}. "
         f"Images {'x'.join(map(str, config.image_shape))}, pixels in {list(config.pixel_range)}{classes}.",
         "",
         "## Network and objective",
