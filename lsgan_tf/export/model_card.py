@@ -20,11 +20,12 @@ _NOT_TRAINING = ("out_dir", "log_every", "sample_every", "checkpoint_every", "ke
 
 
 def training_command(config: TrainConfig) -> str:
-    """The train.py command that trains `config` again: --dataset, then every flag whose value
-    differs from what the preset resolves to on its own (repeatable flags once per value)."""
+    """The train.py command that trains `config` again: --dataset and --data_dir, then every flag
+    whose value differs from what the preset resolves to on its own (repeatable flags once per value)."""
     defaults = TrainConfig(dataset=config.dataset, data_dir=config.data_dir,
                            out_dir=config.out_dir).resolve(data_needed=False)
     words = ["python train.py", f"--dataset={config.dataset}"]
+    words += [f"--data_dir={config.data_dir}"] if config.data_dir else []
     for field in dataclasses.fields(TrainConfig):
         value, default = getattr(config, field.name), getattr(defaults, field.name)
         if not field.metadata["flag"] or field.name in _NOT_TRAINING + ("dataset",) or value == default:

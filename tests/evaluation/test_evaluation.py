@@ -208,7 +208,8 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     fake = evaluate_run._generate(model, 40, 0, None)
     scored = []
     original = evaluate_run._Scorer.__call__
-    monkeypatch.setattr(evaluate_run._Scorer, "__call__", lambda self, images: scored.append(images) or original(self, images))
+    monkeypatch.setattr(evaluate_run._Scorer, "__call__",
+                        lambda self, images: scored.append(images) or original(self, images))
     exported = evaluate_run.CheckpointEvaluator(run, num_samples=40, cache_dir=str(cache)).score_exported(
         np.round((fake + 1.0) / 2.0 * 255.0).astype(np.uint8))
     np.testing.assert_allclose(scored[-1], fake, atol=1.0 / 255 + 1e-6)  # back in the run's pixel range

@@ -20,6 +20,8 @@ def test_the_command_names_exactly_the_settings_that_differ_from_the_preset():
     assert words[:3] == ["python", "train.py", "--dataset=digits"] and words[-1] == "--out_dir=RUN"
     assert sorted(words[3:-1]) == sorted(["--steps=1500", "--noise=uniform", "--reduction=sum", "--ema=true",
                                           "--arch_option=kernel_size=5", "--arch_option=fc_norm=flat"])
+    config = TrainConfig(dataset="hwdb", data_dir="/data/hwdb", out_dir="/r").resolve(data_needed=False)
+    assert training_command(config) == "python train.py --dataset=hwdb --data_dir=/data/hwdb --out_dir=RUN"
 
 
 def test_every_export_writes_a_card_of_its_run(exports, tmp_path):  # noqa: F811
