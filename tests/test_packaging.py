@@ -78,6 +78,9 @@ def test_pip_install_gives_the_package_and_its_console_scripts(tmp_path):
                               "--target", str(target), str(source)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr[-2000:]
     assert sorted(os.listdir(target / "bin")) == sorted(CONSOLE_SCRIPTS)
+    for name in ("digits", "hwdb100"):  # the shipped generators travel as package data
+        assert sorted(os.listdir(target / "lsgan_tf" / "pretrained" / name)) == [
+            "MODEL_CARD.md", "generator_float16.tflite", "metadata.json"]
     env = subprocess_env(PYTHONPATH=str(target))
     where = subprocess.run([sys.executable, "-c", "import sys, lsgan_tf; print(lsgan_tf.__file__, 'tensorflow' in sys.modules)"],
                            capture_output=True, text=True, env=env, cwd=str(tmp_path))
