@@ -224,11 +224,13 @@ FLOAT32_CASES = ("digits_paper_k3", "digits_nsgan", "hwdb_conditional")
 # Adam's first steps are about lr * sign(gradient), so an element whose gradient sign float32
 # rounding decides moves by lr in one run and not in the other (the note at the top): the runs
 # agree to rounding only at first. Measured over these cases after 3 iterations: losses within
-# 1.8e-4 relative (digits; 1.6e-7 NS-GAN, 1.7e-6 conditional), every variable within 5.1% of the
-# reference's own update (3.3%, 1.1%). With an Adam epsilon of 1e-6 the same runs part by
-# 2.2e-3 to 4.1e-2 in the losses and 20-45% of the update, with a BN epsilon of 1e-3 by 2e-2 to
-# 0.45 and 230-380%: the bounds sit between.
-FLOAT32_LOSS_TOLERANCE = 1e-3
+# 1.8e-4 relative (digits; 1.6e-7 NS-GAN, 1.7e-6 conditional) on a CPU without AVX-512 and
+# 1.1e-3 (digits; 4.7e-7, 1.4e-6) on one with it, whose oneDNN kernels round otherwise; every
+# variable within 5.1% of the reference's own update (3.3%, 1.1%), 7.2% (3.8%, 1.2%) with AVX-512.
+# With an Adam epsilon of 1e-6 the same runs part by 2.2e-3 to 4.1e-2 in the losses and 20-45% of
+# the update, with a BN epsilon of 1e-3 by 2.3e-2 to 0.45 and 230-380% (both CPUs): the weight
+# bound separates every breakage with room, the loss bound most of them.
+FLOAT32_LOSS_TOLERANCE = 2e-3
 FLOAT32_WEIGHT_TOLERANCE = 0.12
 BREAKAGES = {"bn_epsilon": 1e-3, "epsilon": 1e-6}  # a BN epsilon 100x, an Adam epsilon 100x the authors'
 
