@@ -37,8 +37,8 @@ def main(argv) -> int:
     try:
         with quiet.stderr_without_noise():  # the TFLite converter's C++ "Ignored output_format" warnings
             export_run(FLAGS.run_dir, FLAGS.out, checkpoint=FLAGS.checkpoint, version=FLAGS.version,
-                               formats=FLAGS.formats, tflite_batch=FLAGS.tflite_batch, quantize=FLAGS.quantize,
-                               ema=FLAGS.ema, max_sample=FLAGS.max_sample, log=print)
+                       formats=FLAGS.formats, tflite_batch=FLAGS.tflite_batch, quantize=FLAGS.quantize,
+                       ema=FLAGS.ema, max_sample=FLAGS.max_sample, log=print)
     except ExportError as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2

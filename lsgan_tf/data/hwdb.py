@@ -155,6 +155,12 @@ class ClassTable:
         """The indices of the classes the data holds (count > 0, or not counted)."""
         return [i for i, count in enumerate(self.counts) if count != 0]
 
+    def present_subset(self) -> Optional[List[int]]:
+        """`present()` when the data holds only some of the classes (a subset run); None when it
+        holds all of them."""
+        present = self.present()
+        return present if len(present) < len(self) else None
+
     def index(self) -> Dict[bytes, int]:
         return {code: i for i, code in enumerate(self.codes)}
 

@@ -30,6 +30,7 @@ from lsgan_tf.gan import global_step
 from lsgan_tf.noise import draw_z
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.build import restore_model
+from lsgan_tf.utils.pixels import from_uint8
 from lsgan_tf.utils.provenance import provenance
 
 
@@ -132,11 +133,16 @@ class CheckpointEvaluator:
         self._scorer_settings = (inception_weights, cache_dir, reference_stats, inception_url)
         self._scorer: Optional[_Scorer] = None
 
-    def __call__(self, checkpoint: Optional[str] = None) -> Dict:
-        """The scores of `checkpoint` (None: the newest readable one)."""
+    def _restored(self, checkpoint: Optional[str] = None):
+        """(model, config) of `checkpoint`, with the scorer made at the first call."""
         model, config, _ = restore_model(self.run_dir, checkpoint)
         if self._scorer is None:
             self._scorer = _Scorer(self.run_dir, model, config, self.num_samples, *self._scorer_settings)
+        return model, config
+
+    def __call__(self, checkpoint: Optional[str] = None) -> Dict:
+        """The scores of `checkpoint` (None: the newest readable one)."""
+        model, _ = self._restored(checkpoint)
         fake = _generate(model, self.num_samples, self.seed, self._scorer.labels)
         return {"run_dir": self.run_dir, "step": global_step(model), "num_samples": self.num_samples,
                 **self._scorer(fake), "extractor": self._scorer.extractor, "versions": provenance()}
@@ -147,11 +153,8 @@ class CheckpointEvaluator:
         metric asks for in the same order: the exported file scored as `__call__` scores the run."""
         if len(images) != self.num_samples:
             raise ValueError(f"{len(images)} images given, {self.num_samples} expected.")
-        model, config, _ = restore_model(self.run_dir)
-        if self._scorer is None:
-            self._scorer = _Scorer(self.run_dir, model, config, self.num_samples, *self._scorer_settings)
-        low, high = config.pixel_range
-        fake = np.asarray(images, np.float32) / 255.0 * (high - low) + low
+        _, config = self._restored()
+        fake = from_uint8(np.asarray(images, np.float32), config.pixel_range)
         return {"num_samples": self.num_samples, **self._scorer(fake), "extractor": self._scorer.extractor}
 
 

@@ -17,6 +17,7 @@ from lsgan_tf.utils.commands import as_the_user_runs_them
 
 # Settings that describe where a run lives or how it logs, not what it trains.
 _NOT_TRAINING = ("out_dir", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints")
+_MADE_HERE = "made by lsgan_tf itself (rendered digits, sampled mixture)"  # no --data_dir, no TFDS
 
 
 def training_command(config: TrainConfig) -> str:
@@ -71,10 +72,10 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
     started = [entry.get("started") for entry in record.get("history", []) if entry.get("started")]
     classes = f"; {num_classes:,} classes (conditional: labels in, the class asked for out)" if num_classes else ""
     table = RunDir(run_dir).class_table() if num_classes else None
-    if table is not None and len(table.present()) < len(table):
-        trained = "".join(table.characters[i] for i in table.present())
-        classes += (f". Only {len(table.present()):,} of them had training data, and only these are drawn "
-                    f"(sample.py refuses the others): {trained}")
+    trained = table.present_subset() if table is not None else None
+    if trained:
+        classes += (f". Only {len(trained):,} of them had training data, and only these are drawn "
+                    f"(sample.py refuses the others): {''.join(table.characters[i] for i in trained)}")
     options = ", ".join(config.arch_option) or "none"
     lines = [
         f"# Model card: {config.arch} generator, {config.loss} on {config.dataset}",
@@ -85,7 +86,7 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
         "",
         "## Data",
         "",
-        f"`--dataset={config.dataset}`: {preset.notes} Source: {config.data_dir or config.tfds_name or 'made by lsgan_tf itself (rendered digits, sampled mixture)'}. "
+        f"`--dataset={config.dataset}`: {preset.notes} Source: {config.data_dir or config.tfds_name or _MADE_HERE}. "
         f"Images {'x'.join(map(str, config.image_shape))}, pixels in {list(config.pixel_range)}{classes}.",
         "",
         "## Network and objective",

@@ -124,7 +124,7 @@ def export_run(
     os.makedirs(out, exist_ok=True)
     table = RunDir(run_dir).class_table() if config.conditional else None
     names = table.characters if table is not None else None
-    trained = table.present() if table is not None and len(table.present()) < len(table) else None
+    trained = table.present_subset() if table is not None else None
     if "saved_model" in formats:
         module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes, max_sample=max_sample)
         metadata = tflite_metadata(module, None, shape, names, trained)

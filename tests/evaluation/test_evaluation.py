@@ -177,6 +177,7 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     from lsgan_tf.evaluation.features import digit_classifier
     from lsgan_tf.runs import RunDir
     from lsgan_tf.training.build import restore_model
+    from lsgan_tf.utils.images import to_uint8
     from lsgan_tf.training.checkpoints import checkpoint_step, listed_checkpoints
 
     cache = tmp_path / "cache"
@@ -211,7 +212,7 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     monkeypatch.setattr(evaluate_run._Scorer, "__call__",
                         lambda self, images: scored.append(images) or original(self, images))
     exported = evaluate_run.CheckpointEvaluator(run, num_samples=40, cache_dir=str(cache)).score_exported(
-        np.round((fake + 1.0) / 2.0 * 255.0).astype(np.uint8))
+        to_uint8(fake, (-1.0, 1.0)))
     np.testing.assert_allclose(scored[-1], fake, atol=1.0 / 255 + 1e-6)  # back in the run's pixel range
     assert exported["num_samples"] == 40 and exported["fd_digits"] == pytest.approx(fresh["fd_digits"], rel=0.005)
 
