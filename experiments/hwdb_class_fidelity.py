@@ -4,7 +4,7 @@ checkpoint, and a captioned grid of 10 classes x 8 samples from the newest.
   .venv/bin/python experiments/hwdb_class_fidelity.py --run_dir=runs/hwdb-lsgan --out=experiments/results/hwdb
 
 Writes results.json (one evaluate.py record per checkpoint), class_accuracy.png (the curve with
-its chance level and the classifier's held-out accuracy on real characters) and grid.png
+its chance level and the shipped classifier's accuracy on the run's real characters) and grid.png
 (each column one class, spread over the classes the data holds, its character printed under it).
 """
 
@@ -21,8 +21,6 @@ from lsgan_tf.utils import quiet
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A conditional HWDB train.py --out_dir.", required=True)
 flags.DEFINE_integer("num_samples", 2000, "Samples scored per checkpoint (labels cycle through the classes held).")
-flags.DEFINE_string("cache_dir", os.path.join(os.path.expanduser("~"), ".cache", "lsgan_tf"),
-                    "Where the character classifier is cached.")
 flags.DEFINE_string("out", "experiments/results/hwdb", "Output folder.")
 
 
@@ -46,22 +44,22 @@ def main(argv) -> int:
     if table is None:
         print(f"{FLAGS.run_dir} is not a conditional HWDB run (no {hwdb.CLASSES_FILE}).", file=sys.stderr)
         return 2
-    scores = evaluate_checkpoints(FLAGS.run_dir, listed_checkpoints(run.checkpoints), num_samples=FLAGS.num_samples,
-                                  cache_dir=FLAGS.cache_dir)
+    scores = evaluate_checkpoints(FLAGS.run_dir, listed_checkpoints(run.checkpoints), num_samples=FLAGS.num_samples)
     os.makedirs(FLAGS.out, exist_ok=True)
     write_json(os.path.join(FLAGS.out, "results.json"), scores, indent=2)
     steps = [score["step"] for score in scores]
-    curves_png({"class accuracy": {
-        "generated": (steps, [score["class_accuracy"] for score in scores]),
-        "classifier on held-out real": (steps, [scores[0]["classifier_heldout_accuracy"]] * len(steps)),
-        "chance": (steps, [scores[0]["chance"]] * len(steps)),
-    }}, os.path.join(FLAGS.out, "class_accuracy.png"), log_panels=("class accuracy",),
-        dashed=("classifier on held-out real", "chance"))
+    ceiling = scores[0].get("classifier_accuracy_on_run_data")
+    curves = {"generated": (steps, [score["class_accuracy"] for score in scores]),
+              "chance": (steps, [scores[0]["chance"]] * len(steps))}
+    if ceiling is not None:
+        curves["classifier on real"] = (steps, [ceiling] * len(steps))
+    curves_png({"class accuracy": curves}, os.path.join(FLAGS.out, "class_accuracy.png"), log_panels=("class accuracy",),
+               dashed=("classifier on real", "chance"))
     model, config, _ = restore_model(FLAGS.run_dir)
     save_png(sample_grid(model, config.pixel_range, count=80, columns=10, table=table), os.path.join(FLAGS.out, "grid.png"))
     for score in scores:
-        print(f"step {score['step']:6d}  class_accuracy {score['class_accuracy']:.4f}  (chance {score['chance']:.4f}, "
-              f"classifier on real {score['classifier_heldout_accuracy']:.4f})")
+        on_real = f", classifier on real {ceiling:.4f}" if ceiling is not None else ""
+        print(f"step {score['step']:6d}  class_accuracy {score['class_accuracy']:.4f}  (chance {score['chance']:.4f}{on_real})")
     print(json.dumps({"out": FLAGS.out}))
     return 0
 

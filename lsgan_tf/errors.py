@@ -24,12 +24,21 @@ class CheckpointError(ConfigError):
     """No checkpoint of a run can be read, or one does not fit the model; the message says which."""
 
 
+class CheckpointMismatch(CheckpointError):
+    """A checkpoint that reads but holds another model; the message names the settings that differ."""
+
+
 class RunDirectoryLocked(ConfigError):
     """Another trainer holds the run directory; the message names it."""
 
 
 class ExportError(ValueError):
     """A run that cannot be exported as asked; the message names the flag."""
+
+
+class SampleError(ValueError):
+    """A generator that cannot be sampled as asked (a missing file, its metadata, --labels); the
+    message names the flag."""
 
 
 class FeatureError(ValueError):

@@ -23,12 +23,24 @@ from lsgan_tf.data import hwdb
 from lsgan_tf.errors import ConfigError, RunError
 from lsgan_tf.utils.atomic import write_bytes, write_json
 
-# Settings that define the model or its objective: a resumed run must keep them.
-MODEL_SETTINGS = ("dataset", "arch", "arch_option", "loss", "coding", "reduction", "z_dim", "conditional", "noise")
+# Settings that define the model, its objective or what its checkpoints hold: a resumed run
+# must keep them (--precision may change: checkpoints hold the same variables in every policy).
+MODEL_SETTINGS = ("dataset", "arch", "arch_option", "loss", "coding", "reduction", "z_dim", "conditional", "noise",
+                  "ema", "optimizer")
 
 
-def _comparable(value):
+def comparable(value: Any) -> Any:
+    """A setting's value as config.json stores it (tuples as lists), for comparing with a record."""
     return list(value) if isinstance(value, (list, tuple)) else value
+
+
+def flag_text(name: str, value: Any) -> str:
+    """How a user types setting `name` with `value` on lsgan-train's command line."""
+    if isinstance(value, (list, tuple)):
+        return " ".join(f"--{name}={item}" for item in value) or f"no --{name}"
+    if isinstance(value, bool):
+        return f"--{name}={str(value).lower()}"
+    return f"--{name}={value}"
 
 
 def _run_file(name: str, what: str) -> property:
@@ -87,14 +99,15 @@ class RunDir:
             return {}
         given = dataclasses.asdict(config)
         changed = {name: [stored[name], given[name]] for name in given
-                   if name in stored and _comparable(stored[name]) != _comparable(given[name])}
+                   if name in stored and comparable(stored[name]) != comparable(given[name])}
         conflicts = {name: values for name, values in changed.items() if name in MODEL_SETTINGS}
         if conflicts:
-            lines = "; ".join(f"--{name}: the run has {old!r}, the command gives {new!r}"
+            lines = "; ".join(f"the run has {flag_text(name, old)}, the command gives {flag_text(name, new)}"
                               for name, (old, new) in conflicts.items())
             raise ConfigError(
-                f"--out_dir={self.path} holds a run with other model settings ({lines}). Resume it with its own "
-                f"settings (config.json), or pass another --out_dir for the new run."
+                f"--out_dir={self.path} holds a run with other model settings ({lines}). Nothing was changed. "
+                f"Resume it with its own settings (leave them out, or repeat config.json's values), or pass "
+                f"another --out_dir for the new run."
             )
         return changed
 

@@ -11,7 +11,7 @@ from keras import ops
 from lsgan_tf.data import hwdb, hwdb_render
 from lsgan_tf.data.mixture import mixture_centers
 from lsgan_tf.gan import GAN, ConditionalGAN
-from lsgan_tf.noise import draw_z
+from lsgan_tf.noise import seeded_z
 from lsgan_tf.utils.images import add_captions, make_grid, save_png, to_uint8
 from lsgan_tf.utils.plots import scatter_png
 
@@ -26,7 +26,7 @@ def fixed_sample_inputs(model: GAN, count: int = 64, columns: int = 8, seed: int
                         table: Optional[hwdb.ClassTable] = None):
     """The fixed inputs of the sample grids: z from `seed`; for a conditional model,
     labels chosen so that every column of the grid shows one fixed class."""
-    z = draw_z(np.random.default_rng(seed), (count, model.z_dim), model.noise)
+    z = seeded_z(seed, count, model.z_dim, model.noise)
     if not isinstance(model, ConditionalGAN):
         return z
     return [z, np.tile(column_classes(model.num_classes, columns, table), count // columns)]

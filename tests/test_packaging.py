@@ -81,6 +81,8 @@ def test_pip_install_gives_the_package_and_its_console_scripts(tmp_path):
     for name in ("digits", "hwdb100"):  # the shipped generators travel as package data
         assert sorted(os.listdir(target / "lsgan_tf" / "pretrained" / name)) == [
             "MODEL_CARD.md", "generator_float16.tflite", "metadata.json"]
+    assert sorted(os.listdir(target / "lsgan_tf" / "evaluation" / "weights")) == [  # so do the scoring classifiers
+        "character_classifier.npz", "digit_classifier.npz"]
     env = subprocess_env(PYTHONPATH=str(target))
     where = subprocess.run([sys.executable, "-c", "import sys, lsgan_tf; print(lsgan_tf.__file__, 'tensorflow' in sys.modules)"],
                            capture_output=True, text=True, env=env, cwd=str(tmp_path))

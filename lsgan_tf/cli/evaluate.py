@@ -1,6 +1,9 @@
-"""Evaluate a training run, or score any images: the papers' metrics and FID / KID / IS.
+"""Evaluate a training run, an exported or shipped generator, or any images: the papers' metrics
+and FID / KID / IS.
 
   python evaluate.py --run_dir=runs/demo                              # digits: classifier coverage, FD-digits
+  python evaluate.py --pretrained=digits                              # a shipped generator: its card's figures
+  python evaluate.py --model=exported/digits/tflite/generator.tflite  # an export (.tflite or SavedModel)
   python evaluate.py --run_dir=runs/mixture                           # mixture: modes covered, quality, collapse
   python evaluate.py --run_dir=runs/hwdb                              # conditional HWDB: class accuracy
   python evaluate.py --run_dir=runs/cats                              # images: FID, KID, Inception Score
@@ -9,9 +12,10 @@
   python evaluate.py --images=samples/ --reference=real/              # any two folders (or .npz files)
   python evaluate.py --images=real/ --save_stats=stats/real.npz       # mu, sigma for later --reference
 
-FID uses the standard 2015-12-05 Inception graph (TTUR, pytorch-fid): fetched once into
+The digit and HWDB metrics use classifiers shipped with the package (the same on every
+machine); FID uses the standard 2015-12-05 Inception graph (TTUR, pytorch-fid): fetched once into
 --cache_dir, or a local copy given with --inception_weights. A run's scores go to
-<run_dir>/evaluation.json (or --out); a table is printed.
+<run_dir>/evaluation.json (or --out), with the seed of its samples; a table is printed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ from lsgan_tf.utils.cache import cache_directory
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir to score.")
+flags.DEFINE_string("model", None, "An export to score instead of a run: a .tflite file (metadata.json beside it) or a "
+                    "SavedModel folder; scored with the metric of the dataset its metadata.json names.")
+flags.DEFINE_string("pretrained", None, "A generator shipped with lsgan-tf to score instead of a run (sample.py "
+                    "--pretrained=list names them).")
+flags.DEFINE_string("data_dir", None, "With --model or --pretrained: the real data of its dataset, when the dataset "
+                    "is not rendered by lsgan_tf itself.")
 flags.DEFINE_string("images", None, "Score these images instead of a run: a folder of image files (any depth, one "
                     "size) or an .npz holding a uint8 (N, H, W, C) array.")
 flags.DEFINE_string("reference", None, "With --images: the images to compare with (folder or .npz) or an .npz of "
@@ -43,10 +53,11 @@ flags.DEFINE_string("inception_url", None, "Where to fetch the Inception archive
 flags.DEFINE_string("reference_stats", None, "An .npz of the real data's Inception mean and covariance (mu, sigma): "
                     "used when it exists, else computed from the data and saved there. KID needs the real "
                     "features themselves and is left out when they come from this file.")
-flags.DEFINE_string("cache_dir", cache_directory(),
-                    "Where the Inception graph and the digit and character classifiers are cached.")
-flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json; with --images, none unless given).")
-flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples.")
+flags.DEFINE_string("cache_dir", cache_directory(), "Where the fetched Inception graph is cached.")
+flags.DEFINE_string("out", None, "Output JSON (default: <run_dir>/evaluation.json; with --images, --model or "
+                    "--pretrained, none unless given).")
+flags.DEFINE_integer("seed", 0, "Noise seed of the evaluation samples: the same seed draws the same samples "
+                     "(recorded in evaluation.json).")
 
 
 def _evaluate():
@@ -64,8 +75,11 @@ def _evaluate():
         if FLAGS.reference:
             return score_images(FLAGS.images, FLAGS.reference, **extractor), FLAGS.out
         return save_image_statistics(FLAGS.images, FLAGS.save_stats, **extractor), FLAGS.out
-    if not FLAGS.run_dir:
-        raise ConfigError("give --run_dir=RUN to score a run, or --images=DIR --reference=DIR_OR_NPZ to score images.")
+    if sum(bool(source) for source in (FLAGS.run_dir, FLAGS.model, FLAGS.pretrained)) != 1:
+        raise ConfigError("give one of --run_dir=RUN (a run), --model=PATH (an export), --pretrained=NAME (a shipped "
+                          "generator), or --images=DIR --reference=DIR_OR_NPZ to score images.")
+    if FLAGS.model or FLAGS.pretrained:
+        return _evaluate_export(extractor), FLAGS.out
     from lsgan_tf.evaluation.run import evaluate_run
     from lsgan_tf.runs import RunDir
 
@@ -74,15 +88,33 @@ def _evaluate():
     return results, FLAGS.out or RunDir(FLAGS.run_dir).evaluation_file
 
 
+def _evaluate_export(extractor: dict) -> dict:
+    """The scores of --model or --pretrained."""
+    from lsgan_tf import pretrained
+    from lsgan_tf.errors import SampleError
+    from lsgan_tf.evaluation.run import evaluate_generator
+    from lsgan_tf.export.generators import open_generator
+
+    try:
+        path = pretrained.model_path(FLAGS.pretrained) if FLAGS.pretrained else FLAGS.model
+        generator = open_generator(path)
+    except (SampleError, ValueError) as error:
+        raise SampleError(f"--pretrained: {error}" if FLAGS.pretrained and not isinstance(error, SampleError)
+                          else str(error)) from None
+    source = f"--pretrained={FLAGS.pretrained}" if FLAGS.pretrained else path
+    return evaluate_generator(generator, source, num_samples=FLAGS.num_samples, seed=FLAGS.seed,
+                              data_dir=FLAGS.data_dir, **extractor)
+
+
 def main(argv) -> int:
     del argv
     quiet.quiet_tensorflow_startup()
     logging.set_verbosity(logging.WARNING)
-    from lsgan_tf.errors import ConfigError, FeatureError, RunError
+    from lsgan_tf.errors import ConfigError, DataError, FeatureError, RunError, SampleError
 
     try:
         results, out = _evaluate()
-    except (ConfigError, FeatureError, RunError) as error:
+    except (ConfigError, DataError, FeatureError, RunError, SampleError) as error:
         print(f"{program()}: error: {error}", file=sys.stderr)
         return 2
     if out:

@@ -186,10 +186,12 @@ class ClassTable:
         return cls(codes, tuple(counts.get(code, 0) for code in codes))
 
     @classmethod
-    def from_characters(cls, characters: Sequence[str]) -> "ClassTable":
-        """The table of a source that names its classes without counting them (TFDS)."""
+    def from_characters(cls, characters: Sequence[str], present: Optional[Sequence[int]] = None) -> "ClassTable":
+        """The table of a source that names its classes without counting them (TFDS, an export's
+        metadata.json); `present`: the classes it holds, when not all of them (the others count 0)."""
         codes = tuple(character.encode("gbk") for character in characters)
-        return cls(codes, (UNCOUNTED,) * len(codes))
+        held = set(present) if present is not None else None
+        return cls(codes, tuple(UNCOUNTED if held is None or i in held else 0 for i in range(len(codes))))
 
 
 _HEADER_SCANS: Dict[Tuple[str, int, int], Tuple[Counter, Optional[GntFormatError]]] = {}

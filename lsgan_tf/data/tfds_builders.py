@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+from typing import Iterator, Tuple
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -61,6 +62,21 @@ class Hwdb1(tfds.core.GeneratorBasedBuilder):
                     yield key, {"image": image, "label": index[record.code]}
 
 
+AUTHORS_DIGIT_FOLDERS = {"shift": "times.shift", "shift_rotate": "times.shift.rotate"}
+
+
+def authors_digits(path: str, variant: str) -> Iterator[Tuple[str, np.ndarray, int]]:
+    """(member name, 28x28 uint8 image, digit) of every image of one variant in the authors'
+    archive (small_variability_digits_official.tar.gz: data/times.shift/<digit>/<i>.png)."""
+    folder = AUTHORS_DIGIT_FOLDERS[variant]
+    with tarfile.open(path, "r:gz") as archive:
+        for member in archive:
+            parts = member.name.split("/")
+            if member.isfile() and len(parts) >= 3 and parts[-3] == folder and parts[-1].endswith(".png"):
+                data = archive.extractfile(member).read()
+                yield member.name, np.asarray(Image.open(io.BytesIO(data)).convert("L")), int(parts[-2])
+
+
 class SmallVariabilityDigits(tfds.core.GeneratorBasedBuilder):
     """The TPAMI 4.3.1 synthetic digits (the authors' published files), 28x28 grey."""
 
@@ -74,7 +90,6 @@ class SmallVariabilityDigits(tfds.core.GeneratorBasedBuilder):
         "xudonmao/improved_LSGAN, tarred) into manual_dir."
     )
     TARBALL = "small_variability_digits_official.tar.gz"
-    FOLDERS = {"shift": "times.shift", "shift_rotate": "times.shift.rotate"}
 
     def _info(self) -> tfds.core.DatasetInfo:
         return self.dataset_info_from_configs(
@@ -92,11 +107,5 @@ class SmallVariabilityDigits(tfds.core.GeneratorBasedBuilder):
         return {"train": self._generate_examples(path)}
 
     def _generate_examples(self, path):
-        folder = self.FOLDERS[self.builder_config.name]
-        with tarfile.open(path, "r:gz") as archive:
-            for member in archive:
-                parts = member.name.split("/")
-                if member.isfile() and len(parts) >= 3 and parts[-3] == folder and parts[-1].endswith(".png"):
-                    data = archive.extractfile(member).read()
-                    image = np.asarray(Image.open(io.BytesIO(data)).convert("L"))[..., None]
-                    yield member.name, {"image": image, "label": int(parts[-2])}
+        for name, image, digit in authors_digits(path, self.builder_config.name):
+            yield name, {"image": image[..., None], "label": digit}

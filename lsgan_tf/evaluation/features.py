@@ -1,5 +1,5 @@
-"""Feature extractors for the metrics: Inception for FID / KID / IS, and a small digit classifier
-trained on the rendered small-variability digits.
+"""Feature extractors for the metrics: Inception for FID / KID / IS, and the class statistics and
+features of a shipped classifier (lsgan_tf/evaluation/classifiers.py) for the 28x28 sets.
 
 FID numbers are comparable with published ones only with the 2015-12-05 Inception graph that
 TTUR, pytorch-fid, clean-fid and TF-GAN use. By default that graph is fetched once into the cache
@@ -11,7 +11,6 @@ file also works, and is labelled not comparable.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from typing import Iterable, Optional, Tuple
@@ -23,8 +22,8 @@ from tqdm import tqdm
 
 from lsgan_tf.errors import FeatureError
 from lsgan_tf.evaluation.inception import INCEPTION_GRAPH_FILE, INCEPTION_URL, InceptionGraph, fetch_inception_graph
-from lsgan_tf.utils.atomic import atomic_path
 from lsgan_tf.utils.cache import cache_directory
+from lsgan_tf.utils.hashing import file_sha256
 from lsgan_tf.utils.images import to_uint8
 
 INCEPTION_HELP = (
@@ -32,7 +31,6 @@ INCEPTION_HELP = (
     f"tfgan/eval/inception/1 SavedModel folder (both comparable with published FIDs), or the Keras "
     f"inception_v3 notop .h5 file (not comparable); or leave it out to fetch the graph."
 )
-DIGIT_CLASSIFIER_FILE = "digit_classifier.keras"
 PROGRESS_FROM = 5000  # feature passes over this many images show a progress bar
 
 
@@ -44,20 +42,6 @@ def _to_inception_input(images, pixel_range: Tuple[float, float]):
     if images.shape[-1] == 1:
         images = tf.image.grayscale_to_rgb(images)
     return tf.image.resize(images, (299, 299), method="bilinear")
-
-
-def file_sha256(path: str) -> str:
-    """SHA-256 of a file, or of a folder's files (relative names and contents, in sorted order)."""
-    digest = hashlib.sha256()
-    files = ([os.path.join(root, name) for root, _, names in os.walk(path) for name in names]
-             if os.path.isdir(path) else [path])
-    for name in sorted(files):
-        if os.path.isdir(path):
-            digest.update(os.path.relpath(name, path).encode("utf-8"))
-        with open(name, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 class InceptionFeatures:
@@ -120,46 +104,6 @@ class InceptionFeatures:
             result = {"pool_3": result}
         pool = result["pool_3"].numpy().reshape(len(batch), -1)
         return pool, (result["logits"].numpy().reshape(len(batch), -1) if "logits" in result else None)
-
-
-def digit_classifier() -> keras.Model:
-    """A small LeNet-style CNN: 28x28x1 in [-1, 1] -> 10 logits; layer "features" is 128-d."""
-    inputs = keras.Input((28, 28, 1))
-    x = keras.layers.Conv2D(32, 3, activation="relu")(inputs)
-    x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Conv2D(64, 3, activation="relu")(x)
-    x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Flatten()(x)
-    x = keras.layers.Dense(128, activation="relu", name="features")(x)
-    return keras.Model(inputs, keras.layers.Dense(10, name="logits")(x), name="digit_classifier")
-
-
-def train_digit_classifier(images: np.ndarray, labels: np.ndarray, epochs: int = 2, seed: int = 0) -> keras.Model:
-    """Fits the classifier on uint8 digits (N, 28, 28) with integer labels."""
-    keras.utils.set_random_seed(seed)
-    model = digit_classifier()
-    model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    x = images.astype(np.float32)[..., None] / 127.5 - 1.0
-    model.fit(x, labels, batch_size=128, epochs=epochs, shuffle=True, verbose=0)
-    return model
-
-
-def cached_digit_classifier(cache_dir: str, log=print) -> keras.Model:
-    """The digit classifier trained once on both rendered variants and cached as a .keras file
-    (`log` says so before the first training, which takes about half a minute on 2 cores)."""
-    path = os.path.join(cache_dir, DIGIT_CLASSIFIER_FILE)
-    if os.path.exists(path):
-        return keras.models.load_model(path)
-    from lsgan_tf.data.digits_render import render_dataset
-
-    log(f"training the digit classifier on 20,000 rendered digits (once; cached in {path})")
-    parts = [render_dataset(variant, per_class=1000, seed=123) for variant in ("shift", "shift_rotate")]
-    model = train_digit_classifier(np.concatenate([p["images"] for p in parts]), np.concatenate([p["labels"] for p in parts]))
-    os.makedirs(cache_dir, exist_ok=True)
-    with atomic_path(path, ".keras") as temporary:
-        model.save(temporary)
-    return model
 
 
 def classifier_statistics(model: keras.Model, images, pixel_range=(-1.0, 1.0), num_classes: int = 10,

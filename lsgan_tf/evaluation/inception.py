@@ -11,23 +11,27 @@ features and the 1008 class logits of the Inception Score (pool_3 times the soft
 weights, without its bias, as the improved-GAN code computes them).
 
 No SHA-256 of the archive is published by its host or by the FID implementations that fetch it;
-the hash of the graph that was used is recorded with every score instead.
+the hash of the graph that was used is recorded with every score instead. The fetch writes the
+graph's SHA-256 beside it (`<graph>.sha256`); every later use checks the cached file against it,
+and a damaged cache (a changed byte, a cut file) is announced in one line and fetched again.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tarfile
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from lsgan_tf.errors import FeatureError
-from lsgan_tf.utils.atomic import atomic_path, temporary_name
+from lsgan_tf.utils.atomic import atomic_path, temporary_name, write_bytes
+from lsgan_tf.utils.hashing import file_sha256
 
-INCEPTION_URL = "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz"
+INCEPTION_URL = "https://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz"
 INCEPTION_ARCHIVE_SHA256: Optional[str] = None  # none is published (see the module docstring)
 INCEPTION_GRAPH_FILE = "classify_image_graph_def.pb"
 CACHE_SUBDIR = "inception-2015-12-05"
@@ -41,6 +45,26 @@ def cached_graph_path(cache_dir: str) -> str:
     return os.path.join(cache_dir, CACHE_SUBDIR, INCEPTION_GRAPH_FILE)
 
 
+def _hash_path(graph: str) -> str:
+    """The file beside a fetched graph that holds its SHA-256."""
+    return graph + ".sha256"
+
+
+def _cache_is_intact(target: str) -> bool:
+    """Whether the cached graph has the SHA-256 recorded when it was fetched (a cache written
+    before hashes were recorded is checked by parsing it, and its hash recorded then)."""
+    recorded = _hash_path(target)
+    if os.path.exists(recorded):
+        with open(recorded) as handle:
+            return handle.read().strip() == file_sha256(target)
+    try:
+        _read_graph_def(target)
+    except FeatureError:
+        return False
+    write_bytes(recorded, file_sha256(target).encode("ascii"))
+    return True
+
+
 def _read_graph_def(path: str) -> tf.compat.v1.GraphDef:
     """The GraphDef in `path`, or FeatureError when it does not parse or lacks the tensors used here."""
     graph_def = tf.compat.v1.GraphDef()
@@ -48,8 +72,8 @@ def _read_graph_def(path: str) -> tf.compat.v1.GraphDef:
         with open(path, "rb") as handle:
             graph_def.ParseFromString(handle.read())
     except Exception as error:  # protobuf's DecodeError, or an unreadable file
-        raise FeatureError(f"{path} is not a TensorFlow GraphDef ({type(error).__name__}); "
-                           f"delete it and fetch the Inception graph again.") from None
+        raise FeatureError(f"{path} is not a TensorFlow GraphDef ({type(error).__name__}); pass the "
+                           f"{INCEPTION_GRAPH_FILE} of inception-2015-12-05.tgz.") from None
     names = {node.name for node in graph_def.node}
     missing = [name.split(":")[0] for name in (INPUT_TENSOR, POOL_TENSOR, LOGITS_MATMUL) if name.split(":")[0] not in names]
     if missing:
@@ -58,14 +82,22 @@ def _read_graph_def(path: str) -> tf.compat.v1.GraphDef:
 
 
 def fetch_inception_graph(cache_dir: str, url: str = INCEPTION_URL,
-                          sha256: Optional[str] = INCEPTION_ARCHIVE_SHA256) -> str:
+                          sha256: Optional[str] = INCEPTION_ARCHIVE_SHA256,
+                          log: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> str:
     """The path of the Inception graph in `cache_dir`, downloaded from `url` (a .tgz holding
-    classify_image_graph_def.pb) when it is not there yet. The archive is checked against
+    classify_image_graph_def.pb) when it is not there yet, or when the cached copy no longer has
+    the SHA-256 recorded at its fetch (said to `log` in one line). The archive is checked against
     `sha256` when one is given; a download that fails, is cut short, does not match, or holds no
     valid graph raises a one-line FeatureError and leaves nothing in the cache."""
     target = cached_graph_path(cache_dir)
     if os.path.exists(target):
-        return target
+        if _cache_is_intact(target):
+            return target
+        log(f"the cached Inception graph {target} is damaged (its SHA-256 is not the one recorded when it was "
+            f"fetched); fetching it again")
+        for path in (target, _hash_path(target)):
+            if os.path.exists(path):
+                os.remove(path)
     folder = os.path.dirname(target)
     os.makedirs(folder, exist_ok=True)
     archive_name = os.path.basename(temporary_name(os.path.basename(url) or "inception.tgz"))
@@ -95,9 +127,12 @@ def fetch_inception_graph(cache_dir: str, url: str = INCEPTION_URL,
                 raise FeatureError(f"the archive from {url} is damaged or cut short ({type(error).__name__}: "
                                    f"{error}); nothing was kept.") from None
             _read_graph_def(temporary)
+        write_bytes(_hash_path(target), file_sha256(target).encode("ascii"))
     finally:
         if os.path.exists(archive):
             os.remove(archive)
+        if not os.listdir(folder):  # a failed first fetch leaves the cache as it was
+            os.rmdir(folder)
     return target
 
 

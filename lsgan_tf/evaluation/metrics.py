@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import warnings
+import zipfile
 from typing import Dict, Tuple
 
 import numpy as np
 from scipy import linalg
 
+from lsgan_tf.errors import FeatureError
 from lsgan_tf.utils.atomic import atomic_path
 
 
@@ -39,8 +41,18 @@ def save_statistics(path: str, mean: np.ndarray, cov: np.ndarray, **metadata) ->
 
 
 def load_statistics(path: str) -> Tuple[np.ndarray, np.ndarray, Dict[str, str]]:
-    """(mean, covariance, metadata) of an .npz written by save_statistics (or by TTUR / pytorch-fid)."""
-    with np.load(path) as stored:
+    """(mean, covariance, metadata) of an .npz written by save_statistics (or by TTUR / pytorch-fid);
+    FeatureError naming the file when it is not one."""
+    try:
+        stored = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, zipfile.BadZipFile) as error:
+        raise FeatureError(f"{path} is not a readable .npz file ({error}).") from None
+    if not isinstance(stored, np.lib.npyio.NpzFile) or not {"mu", "sigma"} <= set(stored.files):
+        if isinstance(stored, np.lib.npyio.NpzFile):
+            stored.close()
+        raise FeatureError(f"{path} holds no `mu` and `sigma` arrays: it is not a statistics .npz "
+                           f"(save_statistics, TTUR and pytorch-fid write them).")
+    with stored:
         metadata = {key: str(stored[key]) for key in stored.files if key not in ("mu", "sigma")}
         return stored["mu"].astype(np.float64), stored["sigma"].astype(np.float64), metadata
 

@@ -57,7 +57,21 @@ def metric_table(results: Dict[str, Any]) -> List[str]:
     exported file) as the lines of a Markdown table."""
     return ["| metric | value |", "|---|---:|"] + [
         f"| {name} | {value:.4g} |" for name, value in results.items()
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in ("step", "num_samples")]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in ("step", "num_samples", "seed")]
+
+
+SHIPPED_FILE_HEADING = "## The shipped file"
+
+
+def shipped_file_section(name: str, model_file: str, scores: Dict[str, Any]) -> List[str]:
+    """A shipped generator's card section: `lsgan-evaluate --pretrained=NAME`'s scores of the
+    shipped file (`scores`), with the scoring network's SHA-256 and the day it was scored."""
+    extractor = scores["extractor"]
+    return [SHIPPED_FILE_HEADING, "",
+            f"`lsgan-evaluate --pretrained={name}` draws {scores['num_samples']:,} samples (seed {scores['seed']}) "
+            f"from `{model_file}` with LiteRT and scores them with the {extractor['name']} shipped in the package "
+            f"(SHA-256 {extractor['sha256'][:16]}...; the same on every machine), here on "
+            f"{scores['evaluated_utc'][:10]}:", "", *metric_table(scores), ""]
 
 
 def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: int,

@@ -127,7 +127,7 @@ def export_run(
     trained = table.present_subset() if table is not None else None
     if "saved_model" in formats:
         module = GeneratorModule(generator, model.z_dim, pixel_range, model.noise, num_classes, max_sample=max_sample)
-        metadata = tflite_metadata(module, None, shape, names, trained)
+        metadata = tflite_metadata(module, None, shape, names, trained, config.dataset)
         wrote(save_saved_model(module, os.path.join(out, "saved_model", str(version)), metadata))
     if "tflite" in formats:
         directory = os.path.join(out, "tflite")
@@ -137,7 +137,7 @@ def export_run(
         for variant in quantize:
             path = os.path.join(directory, TFLITE_NAMES[variant])
             wrote(write_bytes(path, convert_tflite(static, variant)))
-        metadata = tflite_metadata(static, tflite_batch, shape, names, trained)
+        metadata = tflite_metadata(static, tflite_batch, shape, names, trained, config.dataset)
         metadata["files"] = {variant: TFLITE_NAMES[variant] for variant in quantize}
         write_json(os.path.join(directory, "metadata.json"), metadata, indent=2, ensure_ascii=False)
         wrote(os.path.join(directory, "metadata.json"))

@@ -139,10 +139,12 @@ def convert_tflite(module: GeneratorModule, quantize: str = "none") -> bytes:
 
 
 def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[int],
-                    class_names: Optional[List[str]] = None, trained_classes: Optional[List[int]] = None) -> Dict:
-    """What a phone app needs to feed and read the TFLite model. `trained_classes`: the label
-    indices the run had data for, when that is not all of them (HWDB's label map always has the
-    3,755 level-1 classes; a subset trains some)."""
+                    class_names: Optional[List[str]] = None, trained_classes: Optional[List[int]] = None,
+                    dataset: Optional[str] = None) -> Dict:
+    """What a phone app needs to feed and read the TFLite model, and what `lsgan-evaluate --model`
+    needs to score it (`dataset`: the --dataset it learned). `trained_classes`: the label indices
+    the run had data for, when that is not all of them (HWDB's label map always has the 3,755
+    level-1 classes; a subset trains some)."""
     inputs = [{"name": "z", "dtype": "float32", "shape": [batch, module.z_dim],
                "distribution": DISTRIBUTION_NAMES[module.noise]}]
     if module.num_classes is not None:
@@ -159,4 +161,5 @@ def tflite_metadata(module: GeneratorModule, batch: int, output_shape: Sequence[
         ],
         "class_names": class_names,
         "trained_classes": trained_classes,
+        "dataset": dataset,
     }

@@ -1,11 +1,21 @@
 """The GAN of a resolved TrainConfig: networks, optimizers and objective (`build_gan`), the
-checkpoint that holds all of it (`make_checkpoint`), and a trained run read back from its
-directory (`restore_model`)."""
+checkpoint that holds all of it (`make_checkpoint`, `restore_checkpoint`), and a trained run
+read back from its directory (`restore_model`).
+
+A checkpoint holds the same objects in every precision: the networks' variables are float32
+under every Keras policy, and under mixed_float16 the Adam state is the loss-scale optimizer's
+inner optimizer, saved where a float32 run saves its optimizer. The dynamic loss scale is saved
+beside it, so a run can change --precision when it resumes (a float32 checkpoint resumed in
+mixed_float16 starts a fresh loss scale). Each checkpoint also records the settings that shape
+the model (`runs.MODEL_SETTINGS`), so that one that does not fit names the setting that differs.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, Iterator, Optional, Tuple
+import json
+import sys
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 import keras
 import tensorflow as tf
@@ -15,8 +25,8 @@ from lsgan_tf.architectures.blocks import synchronized_batch_norm
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.errors import CheckpointError, ConfigError, RunError
 from lsgan_tf.gan import GAN, ConditionalGAN
-from lsgan_tf.runs import RunDir
-from lsgan_tf.training.checkpoints import MISMATCHED, UNREADABLE, restore_newest_readable
+from lsgan_tf.runs import MODEL_SETTINGS, RunDir, comparable, flag_text
+from lsgan_tf.training.checkpoints import MISMATCHED, restore_fitting, restore_newest_readable, unreadable_reason
 from lsgan_tf.training.optimizers import FusedAdam
 
 
@@ -104,16 +114,95 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None, precision:
     return model
 
 
-def make_checkpoint(model: GAN) -> tf.train.Checkpoint:
-    """Everything a resume needs: networks (with BN statistics), optimizers, EMA, RNG state."""
+SETTINGS_KEY = "model_settings"
+# The optimizer slots of a checkpoint written under mixed_float16 by lsgan-tf 0.2.0, which saved
+# the loss-scale optimizer itself (its inner optimizer one level down).
+_LEGACY_MIXED_LAYOUT = "legacy_mixed_float16"
+
+
+class _RecordedSettings(tf.train.experimental.PythonState):
+    """The run's MODEL_SETTINGS, saved as JSON text in each checkpoint (never restored: read by
+    `recorded_settings` when a checkpoint does not fit)."""
+
+    def __init__(self, settings: Dict[str, Any]):
+        self.settings = settings
+
+    def serialize(self) -> str:
+        return json.dumps(self.settings, sort_keys=True)
+
+    def deserialize(self, text) -> None:
+        self.settings = json.loads(text)
+
+
+def model_settings(config: TrainConfig) -> Dict[str, Any]:
+    """The settings of `config` that shape what a checkpoint holds (runs.MODEL_SETTINGS)."""
+    return {name: comparable(getattr(config, name)) for name in MODEL_SETTINGS}
+
+
+def recorded_settings(path: str) -> Optional[Dict[str, Any]]:
+    """The MODEL_SETTINGS checkpoint `path` was written with (None for checkpoints of lsgan-tf
+    0.2.0 and earlier, which did not record them)."""
+    reader = tf.train.load_checkpoint(path)
+    key = f"{SETTINGS_KEY}/.ATTRIBUTES/py_state"
+    if not reader.has_tensor(key):
+        return None
+    return json.loads(reader.get_tensor(key))
+
+
+def _inner(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
+    """The optimizer that holds the Adam (RMSProp) state: a loss-scale optimizer's inner one."""
+    return optimizer.inner_optimizer if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else optimizer
+
+
+def _loss_scales(model: GAN) -> Dict[str, tf.train.Checkpoint]:
+    """The dynamic loss-scale state of each loss-scale optimizer (none outside mixed_float16)."""
+    return {f"{name}_loss_scale": tf.train.Checkpoint(step_counter=optimizer.step_counter,
+                                                      dynamic_scale=optimizer.dynamic_scale)
+            for name, optimizer in (("d", model.d_optimizer), ("g", model.g_optimizer))
+            if isinstance(optimizer, keras.optimizers.LossScaleOptimizer)}
+
+
+def _restored_objects(model: GAN, layout: str = "current") -> Dict[str, Any]:
+    """What a resume must find in a checkpoint: networks (with BN statistics), the optimizers' state,
+    the EMA generator, the noise RNG state."""
+    legacy = layout == _LEGACY_MIXED_LAYOUT
     objects = dict(
         generator=model.generator, discriminator=model.discriminator,
-        d_optimizer=model.d_optimizer, g_optimizer=model.g_optimizer,
+        d_optimizer=model.d_optimizer if legacy else _inner(model.d_optimizer),
+        g_optimizer=model.g_optimizer if legacy else _inner(model.g_optimizer),
         noise_state=model.seed_generator.state,
     )
     if model.ema_generator is not None:
         objects["ema_generator"] = model.ema_generator
+    return objects
+
+
+def make_checkpoint(model: GAN, config: Optional[TrainConfig] = None) -> tf.train.Checkpoint:
+    """The checkpoint a run saves: everything a resume needs (networks, optimizers, EMA, RNG
+    state, loss scales under mixed_float16) and, given the run's `config`, its MODEL_SETTINGS."""
+    objects = {**_restored_objects(model), **_loss_scales(model)}
+    if config is not None:
+        objects[SETTINGS_KEY] = _RecordedSettings(model_settings(config))
     return tf.train.Checkpoint(**objects)
+
+
+def restore_checkpoint(model: GAN, path: str) -> None:
+    """Restores checkpoint `path` into `model`. Every object of the model must be found with its
+    shape and dtype, else one of checkpoints.MISMATCHED is raised. The loss scales are restored when
+    the checkpoint has them; a run that saved none (float32, bfloat16) starts a fresh one."""
+    layouts = ["current"] + ([_LEGACY_MIXED_LAYOUT] if _loss_scales(model) else [])
+    for layout in layouts:
+        try:
+            status = tf.train.Checkpoint(**_restored_objects(model, layout)).restore(path)
+            status.expect_partial()  # entries the model has no use for (another layout's) stay unread
+            status.assert_existing_objects_matched()
+            break
+        except MISMATCHED:
+            if layout == layouts[-1]:
+                raise
+    scales = _loss_scales(model)
+    if scales:
+        tf.train.Checkpoint(**scales).restore(path).expect_partial()
 
 
 def label_on_input_hint(config: TrainConfig, model: GAN, path: str, config_file: str) -> str:
@@ -133,28 +222,62 @@ def label_on_input_hint(config: TrainConfig, model: GAN, path: str, config_file:
             f"--arch_option=label_on_input=true) and run the command again.")
 
 
-def restore_model(run_dir: str, checkpoint: Optional[str] = None,
-                  precision: Optional[str] = None) -> Tuple[GAN, TrainConfig, Dict[str, Any]]:
+def mismatch_message(config: TrainConfig, model: GAN, path: str, reason: str, config_file: str,
+                     built_from: str, fix: str) -> str:
+    """One line on why checkpoint `path` does not fit `model` (built from `config`, described as
+    `built_from`): the settings the checkpoint records that differ, else 0.1.0's conditional D,
+    else TensorFlow's `reason`; then that nothing was changed, and `fix`, whose "{values}" becomes
+    the flags the checkpoint was written with."""
+    recorded = recorded_settings(path) or {}
+    differ = [name for name in MODEL_SETTINGS if name in recorded and recorded[name] != comparable(getattr(config, name))]
+    head = f"checkpoint {path} does not fit the model {built_from}"
+    if differ:
+        written = ", ".join(flag_text(name, recorded[name]) for name in differ)
+        built = ", ".join(flag_text(name, getattr(config, name)) for name in differ)
+        return f"{head}: it was written with {written}, this builds {built}. Nothing was changed. {fix.format(values=written)}."
+    hint = label_on_input_hint(config, model, path, config_file)
+    if hint:
+        return f"{head}: {hint}"
+    return f"{head} ({reason}). Nothing was changed. {fix.format(values='the settings it was written with')}."
+
+
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def restore_model(run_dir: str, checkpoint: Optional[str] = None, precision: Optional[str] = None,
+                  log: Callable[[str], None] = _warn) -> Tuple[GAN, TrainConfig, Dict[str, Any]]:
     """(model, config, record): the run's GAN with the newest readable (or the given) checkpoint
-    restored, its networks computing in `precision` (default: the run's own)."""
+    restored, its networks computing in `precision` (default: the run's own). It only reads:
+    an unreadable checkpoint is skipped with a warning to `log` (stderr), never moved; any
+    failure is a one-line RunError."""
     run = RunDir(run_dir)
     config, record = run.load_config()
     config = config.resolve(data_needed=False)
     model = build_gan(config, record.get("num_classes"), precision)
-    if checkpoint is None:  # the newest readable one, as a resumed training run takes it
+
+    def describe(path: str, reason: str) -> str:
+        return mismatch_message(config, model, path, reason, run.config_file, f"that {run.config_file} describes",
+                                "The checkpoint and config.json come from different runs: put back this run's own "
+                                "checkpoint, or a config.json with {values}")
+
+    if checkpoint is None:
         try:
-            path = restore_newest_readable(make_checkpoint(model), run.checkpoints,
-                                           mismatch_hint=lambda path: label_on_input_hint(config, model, path, run.config_file))
+            path = restore_newest_readable(lambda path: restore_checkpoint(model, path), run.checkpoints,
+                                           quarantine=False, describe_mismatch=describe, log=log)
         except CheckpointError as error:
             raise RunError(str(error)) from None
         if path is None:
-            raise RunError(f"{run_dir} has no checkpoint yet (checkpoints/ is empty); train longer or pass --checkpoint.")
+            raise RunError(f"{run_dir} has no checkpoint yet ({run.checkpoints} holds none): train it first, "
+                           f"or pass --checkpoint.")
         return model, config, record
+    if not tf.io.gfile.exists(checkpoint + ".index"):
+        raise RunError(f"--checkpoint={checkpoint}: no such checkpoint ({checkpoint}.index does not exist).")
+    reason = unreadable_reason(checkpoint)
+    if reason is not None:
+        raise RunError(f"--checkpoint={checkpoint} cannot be read ({reason}).")
     try:
-        make_checkpoint(model).restore(checkpoint).expect_partial().assert_existing_objects_matched()
-    except UNREADABLE as error:
-        raise RunError(f"cannot restore {checkpoint}: {str(error).splitlines()[0]}") from None
-    except MISMATCHED as error:
-        hint = label_on_input_hint(config, model, checkpoint, run.config_file)
-        raise RunError(f"cannot restore {checkpoint}: {str(error).splitlines()[0]}" + (f"; {hint}" if hint else "")) from None
+        restore_fitting(lambda path: restore_checkpoint(model, path), checkpoint, describe)
+    except CheckpointError as error:
+        raise RunError(str(error)) from None
     return model, config, record

@@ -3,30 +3,49 @@
 A write that fails (a full disk, a file-size limit) removes what it had written of the new
 checkpoint and stops the run with a message; the previous checkpoints stay listed and intact.
 
-A checkpoint can be cut short by a full disk, a partial copy or a disk fault. Restoring
-tries the newest first; one that cannot be read is moved to `checkpoints/corrupt/` (never
-deleted) with a warning naming it, and the next older one is tried. A checkpoint that reads
-but does not fit the model (another architecture or dataset) is an error, not corruption.
+Restoring tells two faults apart. A checkpoint is *unreadable* when its bytes cannot be read
+back: a file cut short, a garbled block (TensorFlow checks every tensor's CRC-32C), a missing
+shard. It *does not fit* when every byte reads but it holds another model than the one built
+from the settings. The newest readable checkpoint is restored:
+
+- one that does not fit stops the command with CheckpointMismatch (naming the settings that
+  differ) before anything is moved, renamed or written: a mismatch is never corruption;
+- unreadable ones are skipped. Only the trainer moves them, into `checkpoints/corrupt/` (never
+  deleting), and only once an older one has been restored or none is readable; the commands
+  that only read a run (export, evaluate, sample) warn and change nothing.
+
+Checkpoints are found from their files (`ckpt-<step>.index`), not from TensorFlow's `checkpoint`
+state file, which an interrupted save or a copied folder can leave stale or empty; the trainer
+rewrites the state file from the files once its restore has succeeded.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import glob
+import logging
 import os
+import re
 import shutil
-from typing import Callable, List, Optional
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import tensorflow as tf
 
-from lsgan_tf.errors import CheckpointError
+from lsgan_tf.errors import CheckpointError, CheckpointMismatch
+from lsgan_tf.utils import quiet
+from lsgan_tf.utils.atomic import write_bytes
 from lsgan_tf.utils.tf_errors import op_error_text
 
 CORRUPT_FOLDER = "corrupt"
+STATE_FILE = "checkpoint"  # TensorFlow's list of a folder's checkpoints (tf.train.get_checkpoint_state)
+CHECKPOINT_NAME = re.compile(r"^ckpt-(\d+)\.index$")
 # What reading a damaged checkpoint raises: TensorFlow's DataLoss / OutOfRange / NotFound
 # errors, or the reader's IndexError ("Read less bytes than requested") on a truncated file.
 UNREADABLE = (tf.errors.OpError, IndexError)
-# What restoring a readable checkpoint of another model raises.
-MISMATCHED = (AssertionError, ValueError)
+# What restoring a readable checkpoint into another model raises: an unmatched object
+# (AssertionError), another shape (ValueError) or another dtype (InvalidArgumentError).
+MISMATCHED = (AssertionError, ValueError, tf.errors.OpError)
 
 
 def save_checkpoint(manager: tf.train.CheckpointManager, step: int) -> str:
@@ -47,15 +66,41 @@ def save_checkpoint(manager: tf.train.CheckpointManager, step: int) -> str:
         ) from None
 
 
-def listed_checkpoints(directory: str) -> List[str]:
-    """The directory's checkpoints, oldest first (its `checkpoint` state file)."""
-    state = tf.train.get_checkpoint_state(directory)
-    return list(state.all_model_checkpoint_paths) if state else []
-
-
 def checkpoint_step(path: str) -> int:
     """The training step checkpoint `path` was saved at (`save_checkpoint` numbers them by step)."""
     return int(path.rsplit("-", 1)[1])
+
+
+def listed_checkpoints(directory: str) -> List[str]:
+    """The checkpoints in `directory`, oldest first: every ckpt-<step> whose index file is there."""
+    if not os.path.isdir(directory):
+        return []
+    steps = sorted(int(match.group(1)) for match in map(CHECKPOINT_NAME.match, os.listdir(directory)) if match)
+    return [os.path.join(directory, f"ckpt-{step}") for step in steps]
+
+
+def quarantined(directory: str) -> List[str]:
+    """The checkpoint files earlier runs moved into `directory`/corrupt/."""
+    folder = os.path.join(directory, CORRUPT_FOLDER)
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def _first_line(error: BaseException) -> str:
+    text = op_error_text(error) if isinstance(error, tf.errors.OpError) else str(error)
+    return (text.strip().splitlines() or [type(error).__name__])[0][:200]
+
+
+def unreadable_reason(path: str) -> Optional[str]:
+    """None when every tensor of checkpoint `path` reads back (each is checked against its stored
+    CRC-32C); otherwise why not, in one line."""
+    try:
+        with quiet.stderr_without_noise():
+            reader = tf.train.load_checkpoint(path)
+            for name in reader.get_variable_to_shape_map():
+                reader.get_tensor(name)
+    except UNREADABLE as error:
+        return _first_line(error)
+    return None
 
 
 def _move_aside(path: str) -> str:
@@ -67,33 +112,109 @@ def _move_aside(path: str) -> str:
     return folder
 
 
-def restore_newest_readable(checkpoint: tf.train.Checkpoint, directory: str,
-                            log: Callable[[str], None] = print,
-                            mismatch_hint: Callable[[str], str] = lambda path: "") -> Optional[str]:
-    """Restores the newest checkpoint in `directory` that can be read and returns its path
-    (None when there is none). Unreadable ones are moved aside, newest first, and the
-    directory's checkpoint list is rewritten without them. A readable checkpoint of another
-    model raises CheckpointError, with `mismatch_hint(path)` in place of the generic advice
-    when it has a more precise one."""
-    paths = listed_checkpoints(directory)
-    for index in range(len(paths) - 1, -1, -1):
-        path = paths[index]
+def _recorded_state(directory: str) -> Optional[List[str]]:
+    """The checkpoint names the state file lists (None: no state file, or one TensorFlow rejects)."""
+    try:
+        state = tf.train.get_checkpoint_state(directory)
+    except (ValueError, tf.errors.OpError):  # "Invalid checkpoint state": it lists none
+        return None
+    return [os.path.basename(path) for path in state.all_model_checkpoint_paths] if state else None
+
+
+def write_state(directory: str) -> None:
+    """Makes the state file list the checkpoints that are in `directory` (newest last), as
+    tf.train.CheckpointManager expects; removes it when there are none. Rewrites nothing that
+    already agrees."""
+    names = [os.path.basename(path) for path in listed_checkpoints(directory)]
+    path = os.path.join(directory, STATE_FILE)
+    if not names:
+        if os.path.exists(path):
+            os.remove(path)
+        return
+    if _recorded_state(directory) == names:
+        return
+    # The manager deletes the listed checkpoints beyond --keep_checkpoints by their timestamps.
+    times = [os.path.getmtime(os.path.join(directory, f"{name}.index")) for name in names]
+    lines = ([f'model_checkpoint_path: "{names[-1]}"'] + [f'all_model_checkpoint_paths: "{name}"' for name in names]
+             + [f"all_model_checkpoint_timestamps: {time!r}" for time in times] + [f"last_preserved_timestamp: {times[0] - 1.0!r}"])
+    write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def _set_aside(unreadable: Sequence[Tuple[str, str]], quarantine: bool, log: Callable[[str], None]) -> None:
+    """Warns of each unreadable checkpoint; moves its files to corrupt/ when `quarantine`."""
+    for path, reason in unreadable:
+        if quarantine:
+            log(f"warning: checkpoint {path} cannot be read ({reason}); moved it to {_move_aside(path)}/")
+        else:
+            log(f"warning: checkpoint {path} cannot be read ({reason}); using an older one")
+
+
+@contextlib.contextmanager
+def _quiet_restore() -> Iterator[None]:
+    """A restore with TensorFlow's C++ lines (a dtype that does not match) off the terminal, and
+    its Python warnings too: a restore that fails, or a layout tried first, leaves objects that warn
+    of "unrestored values" when they are freed, which the block does before it ends."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with quiet.stderr_without_noise():
+            yield
+            gc.collect()
+    finally:
+        logger.setLevel(level)
+
+
+def restore_fitting(restore: Callable[[str], None], path: str, describe_mismatch: Callable[[str, str], str]) -> None:
+    """Runs `restore(path)` on a readable checkpoint, quietly; a failure (one of MISMATCHED)
+    raises CheckpointMismatch(describe_mismatch(path, reason))."""
+    reason = None
+    with _quiet_restore():
         try:
-            checkpoint.restore(path).assert_existing_objects_matched()
-            return path
-        except UNREADABLE as error:
-            folder = _move_aside(path)
-            kept = paths[:index]
-            tf.compat.v1.train.update_checkpoint_state(
-                directory, kept[-1] if kept else "", all_model_checkpoint_paths=kept)
-            log(f"warning: checkpoint {path} cannot be read ({str(error).splitlines()[0][:200]}); "
-                f"moved it to {folder}/ and trying the next older one")
+            restore(path)
         except MISMATCHED as error:
-            advice = mismatch_hint(path) or (
-                "it was written by a run with another dataset, architecture or option; pass another --out_dir.")
-            raise CheckpointError(
-                f"checkpoint {path} does not fit the model of this command ({str(error).splitlines()[0][:200]}): {advice}"
-            ) from None
-    if paths:
-        raise CheckpointError(f"no checkpoint in {directory} can be read (all moved to {directory}/{CORRUPT_FOLDER}/).")
+            reason = _first_line(error)
+    if reason is not None:
+        raise CheckpointMismatch(describe_mismatch(path, reason))
+
+
+def restore_newest_readable(restore: Callable[[str], None], directory: str, *, quarantine: bool,
+                            describe_mismatch: Callable[[str, str], str],
+                            log: Callable[[str], None] = print) -> Optional[str]:
+    """Restores the newest readable checkpoint in `directory` with `restore(path)` and returns its
+    path (None when the folder holds none). Unreadable ones are skipped with a warning, and moved
+    to corrupt/ when `quarantine` (the trainer), after the restore. A readable one that `restore`
+    rejects (one of MISMATCHED) raises CheckpointMismatch with `describe_mismatch(path, reason)`,
+    changing nothing. When none can be read, CheckpointError names them (moved aside first when
+    `quarantine`); with `quarantine`, a folder whose checkpoints were all moved aside earlier is
+    refused too, so that a run is never restarted from step 0 by accident."""
+    unreadable: List[Tuple[str, str]] = []
+    for path in reversed(listed_checkpoints(directory)):
+        reason = unreadable_reason(path)
+        if reason is not None:
+            unreadable.append((path, reason))
+            continue
+        restore_fitting(restore, path, describe_mismatch)
+        _set_aside(unreadable, quarantine, log)
+        if quarantine:
+            write_state(directory)
+        return path
+    if unreadable:
+        if quarantine:
+            for path, _ in unreadable:
+                _move_aside(path)
+            write_state(directory)
+        where = (f"moved to {os.path.join(directory, CORRUPT_FOLDER)}/" if quarantine
+                 else "left in place; resuming the training moves them aside")
+        names = ", ".join(os.path.basename(path) for path, _ in unreadable)
+        raise CheckpointError(f"no checkpoint in {directory} can be read ({len(unreadable)} unreadable: {names}, "
+                              f"{where}; the newest: {unreadable[0][1]}). Restore them from a copy, or start a new "
+                              f"--out_dir.")
+    if quarantine and quarantined(directory):
+        raise CheckpointError(
+            f"every checkpoint of this run was unreadable and is in {os.path.join(directory, CORRUPT_FOLDER)}/; "
+            f"the run is not restarted from step 0. Restore them from a copy, start a new --out_dir, or delete "
+            f"that folder to train this run again from the start.")
+    if quarantine:
+        write_state(directory)  # a stale state file (it lists checkpoints that are gone) would stop the manager
     return None

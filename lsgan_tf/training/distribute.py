@@ -1,6 +1,7 @@
 """tf.distribute strategies for --strategy=default|mirrored|multi_worker.
 
-- mirrored: `MirroredStrategy` over every local GPU (or the logical CPU devices a test sets up).
+- mirrored: `MirroredStrategy` over every local GPU (or the logical CPU devices a test sets up),
+  with an explicit all-reduce (`mirrored_strategy`).
 - multi_worker: `MultiWorkerMirroredStrategy` configured by the TF_CONFIG environment variable;
   Keras' `fit` shards the input per worker. Every worker writes checkpoints (a collective
   operation); only the chief's land in the run directory.
@@ -15,16 +16,32 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Optional, Sequence
 
 import tensorflow as tf
 
 from lsgan_tf.errors import ConfigError
 
 
+def mirrored_strategy(devices: Optional[Sequence[str]] = None) -> tf.distribute.MirroredStrategy:
+    """MirroredStrategy over `devices` (default: every local GPU, else the CPU) that sums gradients
+    with NCCL (NcclAllReduce) when every device is a GPU and by ReductionToOneDevice otherwise.
+    TensorFlow's default all-reduce, its collective ops, numbers the collectives of every new
+    strategy from the same keys, so a second strategy in one process that reduces tensors of
+    other shapes or dtypes fails ("Shape mismatch in the collective instance 100",
+    tensorflow/tensorflow#62790: a notebook training two models, a study of several runs); these
+    two keep no keys across strategies."""
+    if devices is None:
+        devices = [device.name for device in tf.config.list_logical_devices("GPU")] or None
+    on_gpus = bool(devices) and all("gpu" in device.lower() for device in devices)
+    reduce = tf.distribute.NcclAllReduce() if on_gpus else tf.distribute.ReductionToOneDevice()
+    return tf.distribute.MirroredStrategy(devices, cross_device_ops=reduce)
+
+
 def make_strategy(name: str) -> tf.distribute.Strategy:
     """The strategy for a --strategy value."""
     if name == "mirrored":
-        return tf.distribute.MirroredStrategy()
+        return mirrored_strategy()
     if name == "multi_worker":
         if "TF_CONFIG" not in os.environ:
             raise ConfigError("--strategy=multi_worker needs the TF_CONFIG environment variable (cluster and task).")

@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import signal
+import sys
 import time
 from typing import Any, Callable, Dict, Optional, Sequence
 
@@ -30,7 +31,7 @@ from lsgan_tf.data.hwdb import ClassTable
 from lsgan_tf.errors import ConfigError, DataError
 from lsgan_tf.gan import GAN, global_step
 from lsgan_tf.runs import RunDir
-from lsgan_tf.training.build import build_gan, label_on_input_hint, make_checkpoint
+from lsgan_tf.training.build import build_gan, make_checkpoint, mismatch_message, restore_checkpoint
 from lsgan_tf.training.callbacks import (
     CheckpointCallback,
     DivergenceGuard,
@@ -75,12 +76,18 @@ class _Logger:
                 handle.write(line + "\n")
 
 
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 def train(
     config: TrainConfig,
     log: Callable[[str], None] = print,
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    warn: Callable[[str], None] = _stderr,
 ) -> Dict[str, Any]:
     """Runs (or resumes) a training run; returns the step reached, final metrics and the model.
+    Progress lines go to `log`, warnings (a checkpoint moved aside) to `warn`, both to train.log.
     `callbacks` run after the run's own (progress, samples, logs) and before its checkpoint.
 
     Raises ConfigError / DataError before creating anything for a bad configuration (the model is
@@ -106,21 +113,21 @@ def train(
         log(f"building the {config.arch} networks" + (f" for {classes:,} classes" if classes else ""))
     with strategy.scope():
         model = build_gan(config, classes)
-        checkpoint = make_checkpoint(model)
+        checkpoint = make_checkpoint(model, config)
     run = RunDir(config.out_dir)
     # Other workers keep their (discarded) checkpoints in a folder of their own.
     own = run if chief else RunDir(os.path.join(config.out_dir, f"worker_{strategy.cluster_resolver.task_id}"))
     os.makedirs(own.path, exist_ok=True)
-    with run_directory_lock(run) if chief else contextlib.nullcontext():
+    with run_directory_lock(run) if chief else contextlib.nullcontext(lambda: None) as claim:
         return _train_locked(_Session(config, strategy, run, own, chief, classes, table, model, checkpoint),
-                             log, callbacks)
+                             claim, log, warn, callbacks)
 
 
 @dataclasses.dataclass
 class _Session:
     """What `train` settled before taking the lock: the resolved config, the strategy, the run
     directory (`own`: this worker's; the run's own for the chief), the class table, and the
-    built model with its checkpoint (not yet restored)."""
+    built model with the checkpoint that saves it (not yet restored)."""
 
     config: TrainConfig
     strategy: tf.distribute.Strategy
@@ -133,24 +140,31 @@ class _Session:
     checkpoint: tf.train.Checkpoint
 
 
-def _train_locked(session: _Session, log: Callable[[str], None],
-                  callbacks: Sequence[keras.callbacks.Callback]) -> Dict[str, Any]:
-    """The body of `train`, run while this process holds the run directory (the chief only)."""
+def _train_locked(session: _Session, claim: Callable[[], None], log: Callable[[str], None],
+                  warn: Callable[[str], None], callbacks: Sequence[keras.callbacks.Callback]) -> Dict[str, Any]:
+    """The body of `train`, run while this process holds the run directory (the chief only).
+    Nothing of the run is written before its newest readable checkpoint has been restored:
+    settings that may not change, or a checkpoint that does not fit, stop it unchanged."""
     config, strategy, run, chief, table = session.config, session.strategy, session.run, session.chief, session.table
     log = _Logger(run.log_file if chief else None, log if chief else (lambda line: None))
+    warn = _Logger(run.log_file if chief else None, warn if chief else (lambda line: None))
+    stored = run.read_record() if chief else None
+    changed = run.check_resume(config, stored) if chief else {}
+    model, checkpoint = session.model, session.checkpoint
+
+    def describe(path: str, reason: str) -> str:
+        return mismatch_message(config, model, path, reason, run.config_file, "this command builds",
+                                "Resume it with {values}, or pass a new --out_dir for a new run")
+
+    restored = restore_newest_readable(lambda path: restore_checkpoint(model, path), session.own.checkpoints,
+                                       quarantine=True, describe_mismatch=describe, log=warn)
     if chief:
-        stored = run.read_record()
-        changed = run.check_resume(config, stored)
+        claim()
         _write_config(run, config, strategy, session.classes, stored, changed)
         if table is not None:
             run.write_class_table(table)
         if changed:
             log("resuming with changed settings: " + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items()))
-
-    model, checkpoint = session.model, session.checkpoint
-    restored = restore_newest_readable(
-        checkpoint, session.own.checkpoints, log,
-        mismatch_hint=lambda path: label_on_input_hint(config, model, path, run.config_file))
     manager = tf.train.CheckpointManager(checkpoint, session.own.checkpoints, max_to_keep=config.keep_checkpoints)
     if restored:
         log(f"resumed from step {global_step(model)}")

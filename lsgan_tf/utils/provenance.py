@@ -7,6 +7,7 @@ import importlib.metadata
 import os
 import platform
 import subprocess
+import time
 from typing import Dict, Optional
 
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -45,3 +46,8 @@ def provenance() -> Dict[str, Optional[str]]:
 
     return {"lsgan_tf": lsgan_tf_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
             "python": platform.python_version(), "git_commit": git_commit()}
+
+
+def utc_now() -> str:
+    """The current time in UTC, ISO 8601 to the second: when a result was computed."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -4,7 +4,9 @@
 The shipped folder is pointed at a folder laid out as experiments/ship_pretrained.py lays it out,
 holding the float16 export of a trained test run."""
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,8 +15,7 @@ import numpy as np
 import pytest
 
 from lsgan_tf import pretrained
-from tests.conftest import ROOT, subprocess_env
-from tests.evaluation.test_evaluation import classifier_file  # noqa: F401  (the digit classifier, trained once)
+from tests.conftest import ROOT, run_script, subprocess_env, user_env
 from tests.export.test_export import BLOCK_TENSORFLOW, exports  # noqa: F401  (the session's exported runs)
 
 # sample.py with lsgan_tf.pretrained.FOLDER pointed at argv[1], TensorFlow blocked.
@@ -70,11 +71,11 @@ def test_list_and_wrong_names(shipped, tmp_path):
     assert "--pretrained: no shipped generator 'nope'; shipped: chars, demo." in unknown.stderr
     for flags in (["--pretrained=demo", f"--model={tmp_path / 'g.tflite'}"], [f"--out={tmp_path / 'g.png'}"]):
         result = sample(shipped, *flags)
-        assert result.returncode == 2 and "give one of --model (an export) or --pretrained" in result.stderr
+        assert result.returncode == 2 and "give one of --model (an export), --pretrained" in result.stderr
 
 
 @pytest.mark.slow
-def test_the_shipped_generators_draw_what_their_cards_say(classifier_file, tmp_path):  # noqa: F811
+def test_the_shipped_generators_draw_what_their_cards_say(tmp_path):
     """The generators in the package itself: the digits one draws every class, recognisably, with
     LiteRT alone; the characters one draws a different image for each class asked."""
     assert pretrained.names() == ["digits", "hwdb100"]
@@ -82,11 +83,10 @@ def test_the_shipped_generators_draw_what_their_cards_say(classifier_file, tmp_p
     result = sample(pretrained.FOLDER, "--pretrained=digits", "--num=1000", f"--out={tmp_path / 'digits.png'}",
                     f"--npy={npy}")
     assert result.returncode == 0, result.stderr[-3000:]
-    import keras
-
+    from lsgan_tf.evaluation import classifiers
     from lsgan_tf.evaluation.features import classifier_statistics
 
-    scores = classifier_statistics(keras.models.load_model(classifier_file), np.load(npy), pixel_range=(0, 255))
+    scores = classifier_statistics(classifiers.load_classifier(classifiers.DIGITS), np.load(npy), pixel_range=(0, 255))
     assert scores["classes_covered"] == 10 and scores["mean_confidence"] > 0.85, scores["coverage"]
     with open(os.path.join(pretrained.FOLDER, "digits", pretrained.CARD_FILE), encoding="utf-8") as handle:
         card = handle.read()
@@ -99,3 +99,31 @@ def test_the_shipped_generators_draw_what_their_cards_say(classifier_file, tmp_p
     assert images.shape == (4, 28, 28, 1) and images.std() > 10
     asked = sample(pretrained.FOLDER, "--pretrained=hwdb100", "--labels=中", f"--out={tmp_path / 'no.png'}")
     assert asked.returncode == 2 and "had no training data" in asked.stderr
+
+
+def card_figures(name):
+    """{metric: value} of the "The shipped file" table of a shipped generator's card."""
+    with open(os.path.join(pretrained.FOLDER, name, pretrained.CARD_FILE), encoding="utf-8") as handle:
+        section = handle.read().split("## The shipped file", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| (\w+) \| ([\d.]+) \|$", section, re.MULTILINE))
+
+
+@pytest.mark.slow
+def test_each_cards_figures_are_what_lsgan_evaluate_gives_on_any_machine(tmp_path):
+    """`lsgan-evaluate --pretrained=NAME` in a fresh cache gives the card's figures: FD-digits of
+    the digits generator twice, in two processes with two empty caches, to the last digit."""
+    runs = [("digits", "first"), ("digits", "second"), ("hwdb100", "first")]
+    scores = {}
+    for name, machine in runs:
+        out = tmp_path / f"{name}_{machine}.json"
+        result = run_script("evaluate.py", f"--pretrained={name}", f"--out={out}", timeout=600,
+                            env={**user_env(), "XDG_CACHE_HOME": str(tmp_path / machine)})
+        assert result.returncode == 0, result.stderr[-3000:]
+        scores[name, machine] = json.loads(out.read_text())
+    first, second = scores["digits", "first"], scores["digits", "second"]
+    assert first["fd_digits"] == second["fd_digits"] and first["extractor"]["sha256"] == second["extractor"]["sha256"]
+    for name in ("digits", "hwdb100"):
+        figures = card_figures(name)
+        assert figures, name
+        for metric, value in figures.items():
+            assert f"{scores[name, 'first'][metric]:.4g}" == value, (name, metric)

@@ -1,4 +1,4 @@
-"""The digit classifier behind the digit metrics, and evaluate.py end to end."""
+"""The shipped digit classifier behind the digit metrics, and evaluate.py end to end."""
 
 import functools
 import hashlib
@@ -8,39 +8,28 @@ import subprocess
 import sys
 import warnings
 
-import keras
 import numpy as np
 import pytest
 from PIL import Image
 
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data.digits_render import render_dataset
-from lsgan_tf.evaluation.features import classifier_statistics, train_digit_classifier
+from lsgan_tf.errors import FeatureError
+from lsgan_tf.evaluation import classifiers
+from lsgan_tf.evaluation.features import classifier_statistics
 from lsgan_tf.training.loop import train
-from tests.conftest import assert_quiet, run_script, shared_across_workers, subprocess_env, user_env
+from lsgan_tf.utils.hashing import file_sha256
+from tests.conftest import assert_quiet, run_script, subprocess_env, user_env
 from tests.fixtures import standin_inception_graph, tgz_of
 from tests.loopback import loopback_server
 
 
-def train_and_save_classifier(folder):
-    parts = [render_dataset(variant, per_class=600, seed=123) for variant in ("shift", "shift_rotate")]
-    model = train_digit_classifier(np.concatenate([p["images"] for p in parts]), np.concatenate([p["labels"] for p in parts]))
-    model.save(folder / "digit_classifier.keras")
+@pytest.fixture(scope="module")
+def classifier():
+    return classifiers.load_classifier(classifiers.DIGITS)
 
 
-@pytest.fixture(scope="session")
-def classifier_file(tmp_path_factory):
-    """The digit classifier trained on both rendered sets, once for all workers."""
-    return shared_across_workers(tmp_path_factory, "digit_classifier", train_and_save_classifier) / "digit_classifier.keras"
-
-
-@pytest.fixture
-def classifier(classifier_file):
-    return keras.models.load_model(classifier_file)
-
-
-@pytest.mark.slow
-def test_digit_classifier_accuracy_and_real_coverage(classifier):
+def test_the_shipped_digit_classifier_reads_rendered_digits_and_its_coverage(classifier):
     held_out = render_dataset("shift_rotate", per_class=100, seed=999)
     x = held_out["images"].astype(np.float32)[..., None] / 127.5 - 1
     accuracy = float((classifier.predict(x, verbose=0).argmax(1) == held_out["labels"]).mean())
@@ -52,6 +41,43 @@ def test_digit_classifier_accuracy_and_real_coverage(classifier):
     ones = x[held_out["labels"] == 1]
     collapsed = classifier_statistics(classifier, ones)
     assert collapsed["classes_covered"] == 1 and collapsed["coverage"][1] > 0.95
+
+
+def test_the_shipped_digit_classifiers_recorded_accuracy_on_the_authors_sets(classifier, official_digits_tarball):
+    """The test accuracy fixed in classifiers.DIGITS is what the shipped file scores on the authors'
+    published digits (another CPU's rounding may flip a rare argmax: 0.002 allowed)."""
+    from lsgan_tf.data.tfds_builders import AUTHORS_DIGIT_FOLDERS, authors_digits
+
+    for variant in AUTHORS_DIGIT_FOLDERS:
+        read = list(authors_digits(official_digits_tarball, variant))
+        x = np.stack([image for _, image, _ in read]).astype(np.float32)[..., None] / 127.5 - 1.0
+        labels = np.asarray([digit for _, _, digit in read])
+        accuracy = float(np.mean(classifier.predict(x, batch_size=500, verbose=0).argmax(axis=1) == labels))
+        assert len(labels) == 10_000
+        assert accuracy == pytest.approx(classifiers.DIGITS.test_accuracy[f"authors_{variant}"], abs=0.002), variant
+
+
+def test_a_modified_classifier_file_is_refused_by_its_hash(tmp_path, monkeypatch):
+    for shipped in (classifiers.DIGITS, classifiers.CHARACTERS):
+        assert file_sha256(shipped.path) == shipped.sha256, shipped.name  # the installed files
+    damaged = tmp_path / "digit_classifier.npz"
+    data = bytearray(open(classifiers.DIGITS.path, "rb").read())
+    data[len(data) // 2] ^= 1
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setattr(classifiers, "WEIGHTS_FOLDER", str(tmp_path))
+    with pytest.raises(FeatureError, match="not the shipped 6f6a54b4e3a57b6b.*reinstall lsgan-tf"):
+        classifiers.load_classifier(classifiers.DIGITS)
+    damaged.unlink()
+    with pytest.raises(FeatureError, match="is missing from the installed lsgan_tf"):
+        classifiers.load_classifier(classifiers.DIGITS)
+
+
+def test_the_classifier_files_are_reproducible_bytes(tmp_path):
+    """write_weights depends on the weights alone (no zip timestamps), so retraining to the same
+    weights gives the same SHA-256; read_weights returns them (as float32 of the float16 file)."""
+    model = classifiers.read_weights(classifiers.digit_classifier(), classifiers.DIGITS.path)
+    again = classifiers.write_weights(model, str(tmp_path / "again.npz"))
+    assert file_sha256(again) == classifiers.DIGITS.sha256
 
 
 run_evaluate = functools.partial(run_script, "evaluate.py", timeout=600)
@@ -148,7 +174,7 @@ def test_inception_savedmodel_gives_fid_is_and_a_recorded_extractor_and_reuses_r
 
 
 @pytest.mark.slow
-def test_evaluate_mixture_and_digit_runs(classifier_file, tmp_path):
+def test_evaluate_mixture_and_digit_runs_and_the_same_score_in_two_fresh_caches(tmp_path):
     mixture = tmp_path / "mixture"
     train(TrainConfig(dataset="mixture", steps=2, batch_size=64, out_dir=str(mixture)), log=lambda line: None)
     result = run_evaluate(f"--run_dir={mixture}", "--num_samples=500", env=user_env())
@@ -157,36 +183,40 @@ def test_evaluate_mixture_and_digit_runs(classifier_file, tmp_path):
     assert record["num_modes"] == 8 and 0 <= record["high_quality_fraction"] <= 1 and "collapsed" in record
     digits = tmp_path / "digits"
     train(TrainConfig(dataset="digits", steps=1, batch_size=8, z_dim=8, out_dir=str(digits)), log=lambda line: None)
-    (tmp_path / "cache").mkdir()
-    shutil.copy(classifier_file, tmp_path / "cache" / "digit_classifier.keras")  # trained on the rendered digits
-    result = run_evaluate(f"--run_dir={digits}", "--num_samples=250", f"--cache_dir={tmp_path / 'cache'}",
-                          env=user_env())
-    assert_quiet(result, "evaluate.py")
-    record = json.loads((digits / "evaluation.json").read_text())
-    assert record["real_classes_covered"] == 10  # the classifier sees every class in the real data
-    assert 0 <= record["classes_covered"] <= 10 and record["fd_digits"] > 0
-    cached = tmp_path / "cache" / "digit_classifier.keras"
-    assert record["extractor"] == {"name": "digit_classifier", "file": str(cached),
-                                   "sha256": hashlib.sha256(cached.read_bytes()).hexdigest()}
-    assert record["num_samples"] == 250
+    records = []
+    for cache in ("first_machine", "second_machine"):  # two processes, two empty caches
+        out = tmp_path / f"{cache}.json"
+        result = run_evaluate(f"--run_dir={digits}", "--num_samples=250", f"--out={out}",
+                              env={**user_env(), "XDG_CACHE_HOME": str(tmp_path / cache)})
+        assert_quiet(result, "evaluate.py")
+        records.append(json.loads(out.read_text()))
+    first, second = records
+    assert first["fd_digits"] == second["fd_digits"] and first["coverage"] == second["coverage"]
+    assert first["real_classes_covered"] == 10  # the classifier sees every class in the real data
+    assert 0 <= first["classes_covered"] <= 10 and first["fd_digits"] > 0
+    assert first["extractor"] == classifiers.DIGITS.description() == second["extractor"]
+    assert first["extractor"]["sha256"] == hashlib.sha256(open(classifiers.DIGITS.path, "rb").read()).hexdigest()
+    assert first["num_samples"] == 250 and first["seed"] == 0 and first["evaluated_utc"].endswith("Z")
+    assert not list((tmp_path / "first_machine").rglob("*classifier*"))  # nothing trained or cached for the metric
+    reseeded = run_evaluate(f"--run_dir={digits}", "--num_samples=250", "--seed=3", f"--out={tmp_path / 'seed3.json'}")
+    assert reseeded.returncode == 0, reseeded.stderr[-2000:]
+    third = json.loads((tmp_path / "seed3.json").read_text())
+    assert third["seed"] == 3 and third["fd_digits"] != first["fd_digits"]
 
 
 @pytest.mark.slow
 def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_real_side(tmp_path, monkeypatch):
     from lsgan_tf.evaluation import run as evaluate_run
-    from lsgan_tf.evaluation.features import digit_classifier
     from lsgan_tf.runs import RunDir
     from lsgan_tf.training.build import restore_model
     from lsgan_tf.utils.images import to_uint8
     from lsgan_tf.training.checkpoints import checkpoint_step, listed_checkpoints
 
     cache = tmp_path / "cache"
-    cache.mkdir()
-    digit_classifier().save(cache / "digit_classifier.keras")  # untrained: this test is about what is computed when
     calls = []
-    for name in ("_real", "cached_digit_classifier"):
-        original = getattr(evaluate_run, name)
-        monkeypatch.setattr(evaluate_run, name, lambda *args, _f=original, _n=name: calls.append(_n) or _f(*args))
+    for module, name in ((evaluate_run, "_real"), (classifiers, "load_classifier")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *args, _f=original, _n=name: calls.append(_n) or _f(*args))
     run = str(tmp_path / "run")
 
     def train_to(steps):
@@ -200,7 +230,7 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     newest = listed_checkpoints(RunDir(run).checkpoints)[-1]
     second = evaluator(newest)
     assert (first["step"], second["step"], checkpoint_step(newest)) == (1, 2, 2)
-    assert sorted(calls) == ["_real", "cached_digit_classifier"]  # once for both checkpoints
+    assert sorted(calls) == ["_real", "load_classifier"]  # once for both checkpoints
     fresh = evaluate_run.evaluate_run(run, newest, num_samples=40, cache_dir=str(cache))
     assert fresh["fd_digits"] == second["fd_digits"] != first["fd_digits"]
     assert fresh["coverage"] == second["coverage"]
@@ -208,24 +238,10 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     model, _, _ = restore_model(run, newest)
     fake = evaluate_run._generate(model, 40, 0, None)
     scored = []
-    original = evaluate_run._Scorer.__call__
-    monkeypatch.setattr(evaluate_run._Scorer, "__call__",
+    original = evaluate_run.DigitScorer.__call__
+    monkeypatch.setattr(evaluate_run.DigitScorer, "__call__",
                         lambda self, images: scored.append(images) or original(self, images))
     exported = evaluate_run.CheckpointEvaluator(run, num_samples=40, cache_dir=str(cache)).score_exported(
         to_uint8(fake, (-1.0, 1.0)))
     np.testing.assert_allclose(scored[-1], fake, atol=1.0 / 255 + 1e-6)  # back in the run's pixel range
     assert exported["num_samples"] == 40 and exported["fd_digits"] == pytest.approx(fresh["fd_digits"], rel=0.005)
-
-
-def test_the_first_digit_classifier_training_is_announced_then_cached(tmp_path, monkeypatch):
-    from lsgan_tf.data import digits_render
-    from lsgan_tf.evaluation import features
-
-    small = render_dataset("shift", per_class=3, seed=0)
-    monkeypatch.setattr(digits_render, "render_dataset", lambda variant, per_class, seed: small)
-    monkeypatch.setattr(features, "train_digit_classifier", lambda images, labels: features.digit_classifier())
-    lines = []
-    features.cached_digit_classifier(str(tmp_path), log=lines.append)
-    assert len(lines) == 1 and "training the digit classifier" in lines[0] and str(tmp_path) in lines[0]
-    features.cached_digit_classifier(str(tmp_path), log=lines.append)  # from the cache: nothing to announce
-    assert len(lines) == 1

@@ -43,8 +43,52 @@ def test_first_fetch_verifies_and_caches_then_no_request(host, graph_bytes, tmp_
     path = fetch_inception_graph(str(tmp_path), url, sha256=sha256(host.files[ARCHIVE_PATH]))
     assert path == cached_graph_path(str(tmp_path)) and open(path, "rb").read() == graph_bytes
     assert host.requests == [ARCHIVE_PATH]
-    assert cache_files(tmp_path) == [os.path.relpath(path, tmp_path)]  # the archive is not kept
+    relative = os.path.relpath(path, tmp_path)
+    assert cache_files(tmp_path) == [relative, relative + ".sha256"]  # the archive is not kept; the graph's hash is
+    assert open(path + ".sha256").read() == sha256(graph_bytes)
     assert fetch_inception_graph(str(tmp_path), url) == path and host.requests == [ARCHIVE_PATH]
+
+
+@pytest.mark.parametrize("damage", ["a changed byte", "cut short"])
+def test_a_damaged_cached_graph_is_found_by_its_hash_and_fetched_again_in_one_line(host, graph_bytes, tmp_path, damage):
+    url = host.url + ARCHIVE_PATH
+    path = fetch_inception_graph(str(tmp_path), url)
+    data = bytearray(graph_bytes)
+    if damage == "a changed byte":
+        data[len(data) // 2] ^= 0x40  # may still parse: only the hash tells
+    else:
+        data = data[: len(data) // 2]
+    open(path, "wb").write(bytes(data))
+    lines = []
+    assert fetch_inception_graph(str(tmp_path), url, log=lines.append) == path
+    assert open(path, "rb").read() == graph_bytes and host.requests == [ARCHIVE_PATH, ARCHIVE_PATH]
+    assert len(lines) == 1 and "is damaged" in lines[0] and "fetching it again" in lines[0]
+
+
+def test_a_users_own_file_that_is_not_the_graph_is_named_not_deleted(tmp_path):
+    own = tmp_path / "junk.pb"
+    own.write_bytes(b"\x08\x01garbage" * 10)
+    with pytest.raises(FeatureError) as refused:
+        InceptionFeatures(str(own))
+    assert str(own) in str(refused.value) and "delete" not in str(refused.value)
+    assert own.exists()
+
+
+def test_evaluate_checks_its_inputs_before_it_fetches_anything(host, tmp_path):
+    from tests.conftest import run_script
+
+    from PIL import Image
+
+    url = host.url + ARCHIVE_PATH
+    images = tmp_path / "images"
+    images.mkdir()
+    for i in range(2):
+        Image.fromarray(np.full((8, 8, 3), i * 90, np.uint8)).save(images / f"{i}.png")
+    for flags, named in ((["--images=" + str(tmp_path / "missing"), f"--reference={images}"], "missing"),
+                         ([f"--images={images}", "--reference=" + str(tmp_path / "no.npz")], "no.npz")):
+        result = run_script("evaluate.py", *flags, f"--inception_url={url}", f"--cache_dir={tmp_path / 'cache'}")
+        assert result.returncode == 2 and named in result.stderr and "Traceback" not in result.stderr
+    assert host.requests == [] and not (tmp_path / "cache").exists()
 
 
 @pytest.mark.parametrize("fault", ["wrong hash", "cut short", "no graph inside", "not a graph", "not an archive"])
@@ -63,7 +107,7 @@ def test_a_bad_download_is_refused_and_not_cached(host, graph_bytes, tmp_path, f
     with pytest.raises(FeatureError) as refused:
         fetch_inception_graph(str(tmp_path), url, sha256=expected)
     assert "\n" not in str(refused.value) and url in str(refused.value) or "GraphDef" in str(refused.value)
-    assert cache_files(tmp_path) == []
+    assert cache_files(tmp_path) == [] and not (tmp_path / "inception-2015-12-05").exists()  # no empty folder
 
 
 def test_offline_names_the_url_and_the_flag(tmp_path):

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from lsgan_tf.evaluation.features import digit_classifier
 from tests.conftest import ROOT, TF_LOG_LINE, subprocess_env, user_env
 
 
@@ -21,16 +20,8 @@ def _study(out, steps, *options):
     )
 
 
-def _cache_untrained_classifier(out):
-    # An untrained classifier in the cache stands in for the real one (trained and tested in
-    # test_evaluation): these tests are about the study's bookkeeping, not the scores' values.
-    (out / "cache").mkdir()
-    digit_classifier().save(out / "cache" / "digit_classifier.keras")
-
-
 @pytest.mark.slow
 def test_scores_every_checkpoint_and_resumes(tmp_path):
-    _cache_untrained_classifier(tmp_path)
     first = _study(tmp_path, steps=40)  # four checkpoints: one more than train.py keeps by default
     assert first.returncode == 0, first.stderr[-3000:]
     assert not TF_LOG_LINE.search(first.stderr), first.stderr[-3000:]  # TensorFlow's start-up lines kept off
@@ -55,7 +46,6 @@ def test_scores_every_checkpoint_and_resumes(tmp_path):
 
 @pytest.mark.slow
 def test_stops_a_run_at_the_first_checkpoint_covering_enough_classes(tmp_path):
-    _cache_untrained_classifier(tmp_path)
     # every checkpoint covers >= 1 class; the authors'-code settings reach the run
     result = _study(tmp_path, 40, "--seeds=3", "--stop_at_classes=1", "--reduction=sum", "--noise=uniform")
     assert result.returncode == 0, result.stderr[-3000:]

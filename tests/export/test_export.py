@@ -295,3 +295,42 @@ def test_serving_rejects_unbounded_and_non_finite_requests(exports):
         loaded.signatures["serving_default"](z=tf.constant(z))
     metadata = json.loads((out / "saved_model" / "1" / "assets.extra" / "metadata.json").read_text())
     assert metadata["max_sample"] == 1024 and "num (int32 scalar, 1..1024)" in (out / "README.txt").read_text()
+
+
+@pytest.mark.slow
+def test_one_seed_gives_the_same_images_from_the_checkpoint_the_saved_model_and_the_tflite_files(exports, tmp_path):
+    """sample.py --seed=S feeds the same z (numpy's default_rng(S)) to every format: the images
+    agree up to each format's rounding (float32: one level of 255 at a rounding boundary; float16
+    weights: a few). Before, the SavedModel drew z in-graph and gave other images (134 levels off)."""
+    for name, extra in (("digits", []), ("hwdb", ["--labels=啊,国"])):
+        run_dir, out = exports[name]
+        drawn = {}
+        for source, flag in (("checkpoint", f"--run_dir={run_dir}"),
+                             ("saved_model", f"--model={out / 'saved_model' / '1'}"),
+                             ("tflite", f"--model={out / 'tflite' / 'generator.tflite'}"),
+                             ("tflite_float16", f"--model={out / 'tflite' / 'generator_float16.tflite'}")):
+            result = run_script("sample.py", flag, "--num=7", "--seed=11", f"--out={tmp_path / source}.png",
+                                f"--npy={tmp_path / name}_{source}.npy", *extra)
+            assert result.returncode == 0, (name, source, result.stderr[-2000:])
+            drawn[source] = np.load(tmp_path / f"{name}_{source}.npy").astype(np.int32)
+        assert drawn["checkpoint"].shape == (7, 28, 28, 1)
+        # These 2-step generators draw images near mid-grey: another seed moves a pixel by 0.4
+        # levels on average (measured), the formats of one seed by less than 0.001.
+        for source, (largest, mean) in (("saved_model", (1, 0.01)), ("tflite", (1, 0.01)), ("tflite_float16", (4, 0.05))):
+            difference = np.abs(drawn[source] - drawn["checkpoint"])
+            assert difference.max() <= largest and difference.mean() <= mean, (name, source, difference.mean())
+        other = run_script("sample.py", f"--run_dir={run_dir}", "--num=7", "--seed=12", f"--out={tmp_path / 'o'}.png",
+                           f"--npy={tmp_path / 'other'}.npy", *extra)
+        assert other.returncode == 0, other.stderr[-2000:]
+        assert np.abs(np.load(tmp_path / "other.npy") - drawn["checkpoint"]).mean() >= 0.2, name
+
+
+def test_seeded_z_is_one_draw_whatever_the_block_size():
+    from lsgan_tf.noise import seeded_z, seeded_z_blocks
+
+    for noise in ("normal", "uniform"):
+        whole = seeded_z(5, 1001, 16, noise)
+        assert whole.dtype == np.float32 and whole.shape == (1001, 16)
+        for batch in (1, 7, 500, 2000):
+            np.testing.assert_array_equal(np.concatenate(list(seeded_z_blocks(5, 1001, 16, noise, batch))), whole)
+    assert not np.array_equal(seeded_z(5, 4, 16), seeded_z(6, 4, 16))

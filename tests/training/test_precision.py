@@ -2,6 +2,9 @@
 mixed_bfloat16 with float32 losses, close to its float32 trajectory; resume, export and the NaN
 guard keep working."""
 
+import json
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -97,3 +100,87 @@ def test_mixed_run_resumes_exports_float32_and_keeps_the_nan_guard(tmp_path):
     assert images.dtype == tf.float32 and images.shape[0] == 3
     with pytest.raises(TrainingDiverged, match=r"diverged at step \d+.*ckpt-4 and was not overwritten"):
         train(TrainConfig(steps=40, lr=1e30, **settings), log=lambda line: None)
+
+
+def _float32_then(tmp_path, precision, steps_after):
+    """A float32 digits run to step 2, then the same run resumed under `precision` to `steps_after`:
+    (the float32 model at step 2, the resumed result)."""
+    settings = dict(batch_size=8, z_dim=16, sample_every=1000, checkpoint_every=2, log_every=1000,
+                    out_dir=str(tmp_path / "run"))
+    first = train(TrainConfig(steps=2, **settings), log=lambda line: None)
+    resumed = train(TrainConfig(steps=steps_after, precision=precision, **settings), log=lambda line: None)
+    return first["model"], resumed
+
+
+def _adam_state(model):
+    optimizers = [getattr(optimizer, "inner_optimizer", optimizer) for optimizer in (model.d_optimizer, model.g_optimizer)]
+    return [variable.numpy() for optimizer in optimizers for variable in optimizer.variables]
+
+
+def _all_weights(model):
+    return [w.numpy() for w in model.generator.weights + model.discriminator.weights]
+
+
+@pytest.mark.slow
+def test_a_float32_run_resumes_in_mixed_float16_with_its_weights_and_adam_moments_exactly(tmp_path):
+    """The 0.2.0 failure (every checkpoint moved to corrupt/): now the weights, Adam's moments and
+    step restore exactly and a fresh loss scale starts."""
+    float32_model, resumed = _float32_then(tmp_path, "mixed_float16", steps_after=2)  # restore, train nothing
+    model = resumed["model"]
+    assert resumed["step"] == 2 and isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    for a, b in zip(_all_weights(float32_model) + _adam_state(float32_model), _all_weights(model) + _adam_state(model)):
+        np.testing.assert_array_equal(a, b)
+    assert float(model.d_optimizer.dynamic_scale.numpy()) == 2.0 ** 15  # a fresh loss scale
+    assert not (tmp_path / "run" / "checkpoints" / "corrupt").exists()
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["precision"] == "mixed_float16"
+
+
+@pytest.mark.slow
+def test_the_first_mixed_step_after_a_float32_resume_is_a_fresh_mixed_runs_step_from_those_weights(tmp_path):
+    from lsgan_tf.data.datasets import make_dataset
+
+    float32_model, resumed = _float32_then(tmp_path, "mixed_float16", steps_after=3)
+    config = TrainConfig(batch_size=8, z_dim=16, precision="mixed_float16").resolve()
+    fresh = build_gan(config)
+    # the float32 run's state at step 2, assigned variable by variable (no checkpoint involved)
+    for source, target in [(float32_model.generator, fresh.generator), (float32_model.discriminator, fresh.discriminator)]:
+        target.set_weights(source.get_weights())
+    for source, target in zip((float32_model.d_optimizer, float32_model.g_optimizer),
+                              (fresh.d_optimizer.inner_optimizer, fresh.g_optimizer.inner_optimizer)):
+        for a, b in zip(source.variables, target.variables):
+            b.assign(a)
+    fresh.seed_generator.state.assign(float32_model.seed_generator.state)
+    dataset = make_dataset(config.preset, batch_size=8, seed=config.seed)
+    fresh.fit(dataset.skip(2), epochs=1, steps_per_epoch=1, verbose=0, shuffle=False)
+    assert resumed["step"] == 3 and int(fresh.g_optimizer.iterations.numpy()) == 3  # the update was not skipped
+    changed = [not np.array_equal(a, b) for a, b in zip(_all_weights(float32_model), _all_weights(resumed["model"]))]
+    assert any(changed)
+    for a, b in zip(_all_weights(fresh) + _adam_state(fresh), _all_weights(resumed["model"]) + _adam_state(resumed["model"])):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_a_mixed_float16_run_resumes_in_float32_and_a_0_2_0_mixed_checkpoint_still_restores(tmp_path):
+    from lsgan_tf.training.build import restore_model
+
+    settings = dict(batch_size=8, z_dim=16, sample_every=1000, checkpoint_every=2, log_every=1000,
+                    out_dir=str(tmp_path / "run"))
+    mixed = train(TrainConfig(steps=2, precision="mixed_float16", **settings), log=lambda line: None)["model"]
+    back = train(TrainConfig(steps=2, precision="float32", **settings), log=lambda line: None)["model"]
+    for a, b in zip(_all_weights(mixed) + _adam_state(mixed), _all_weights(back) + _adam_state(back)):
+        np.testing.assert_array_equal(a, b)
+    # lsgan-tf 0.2.0 saved the loss-scale optimizer itself where the optimizer goes
+    legacy = tmp_path / "legacy"
+    train(TrainConfig(steps=2, precision="mixed_float16", **{**settings, "out_dir": str(legacy)}), log=lambda line: None)
+    for name in os.listdir(legacy / "checkpoints"):
+        os.remove(legacy / "checkpoints" / name)
+    mixed.d_optimizer.dynamic_scale.assign(2.0 ** 9)
+    old_layout = tf.train.Checkpoint(generator=mixed.generator, discriminator=mixed.discriminator,
+                                     d_optimizer=mixed.d_optimizer, g_optimizer=mixed.g_optimizer,
+                                     noise_state=mixed.seed_generator.state)
+    tf.train.CheckpointManager(old_layout, str(legacy / "checkpoints"), max_to_keep=3).save(checkpoint_number=2)
+    restored, _, _ = restore_model(str(legacy))
+    assert int(restored.g_optimizer.iterations.numpy()) == 2
+    assert float(restored.d_optimizer.dynamic_scale.numpy()) == 2.0 ** 9
+    for a, b in zip(_all_weights(mixed) + _adam_state(mixed), _all_weights(restored) + _adam_state(restored)):
+        np.testing.assert_array_equal(a, b)

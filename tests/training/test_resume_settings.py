@@ -23,10 +23,15 @@ def run(out_dir, **settings):
 def test_a_different_loss_or_coding_is_refused_with_a_diff(tmp_path):
     run(tmp_path)
     before = (tmp_path / "config.json").read_text()
-    with pytest.raises(ConfigError, match=r"--loss: the run has 'lsgan', the command gives 'nsgan'"):
+    with pytest.raises(ConfigError, match=r"the run has --loss=lsgan, the command gives --loss=nsgan"):
         run(tmp_path, loss="nsgan", steps=4)
-    with pytest.raises(ConfigError, match=r"--coding: the run has '011'.*--z_dim: the run has 256, the command gives 8"):
+    with pytest.raises(ConfigError, match=r"the run has --coding=011, the command gives --coding=-110; "
+                                          r"the run has --z_dim=256, the command gives --z_dim=8"):
         run(tmp_path, coding="-110", z_dim=8, steps=4)
+    with pytest.raises(ConfigError, match=r"the run has --ema=false, the command gives --ema=true.*Nothing was changed"):
+        run(tmp_path, ema=True, steps=4)  # an EMA the checkpoints do not hold
+    with pytest.raises(ConfigError, match=r"the run has --optimizer=adam, the command gives --optimizer=rmsprop"):
+        run(tmp_path, optimizer="rmsprop", steps=4)  # RMSProp would read Adam's second moments as its own
     assert (tmp_path / "config.json").read_text() == before  # nothing overwritten
 
 
@@ -119,4 +124,5 @@ def test_resuming_without_repeating_arch_options_keeps_them(tmp_path):
     assert record["arch_option"] == ["d_fc_norm=false"] and record["z_dim"] == 8 and record["steps"] == 2
     assert record["history"][-1]["changed"] == {"steps": [1, 2]}
     refused = run_script("train.py", "--arch_option=d_fc_norm=true", "--steps=3", f"--out_dir={run}")
-    assert refused.returncode == 2 and "--arch_option: the run has" in refused.stderr
+    assert refused.returncode == 2 and "the run has --arch_option=d_fc_norm=false, the command gives " \
+        "--arch_option=d_fc_norm=true" in refused.stderr

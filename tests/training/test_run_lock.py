@@ -20,7 +20,8 @@ import sys, time
 from lsgan_tf.runs import RunDir
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.run_lock import run_directory_lock
-with run_directory_lock(RunDir(sys.argv[1])):
+with run_directory_lock(RunDir(sys.argv[1])) as claim:
+    claim()
     print("locked", flush=True)
     time.sleep(600)
 """
@@ -60,3 +61,12 @@ def test_the_lock_is_a_usage_error_and_is_released_after_the_block(tmp_path):
         pass
     with run_directory_lock(RunDir(tmp_path)):  # not blocked by our own finished block
         pass
+
+
+def test_taking_the_lock_changes_nothing_until_the_trainer_claims_the_run(tmp_path):
+    lock = tmp_path / "train.lock"
+    lock.write_text("PID 1 on elsewhere since 2026-01-01 00:00:00\n")
+    with run_directory_lock(RunDir(tmp_path)) as claim:
+        assert lock.read_text() == "PID 1 on elsewhere since 2026-01-01 00:00:00\n"
+        claim()
+        assert lock.read_text().startswith(f"PID {os.getpid()} on ")
