@@ -101,6 +101,10 @@ class TrainConfig:
     jit_compile: str = setting("auto", "XLA for train_step; auto: off on CPU (measured 1.2-12x slower for every architecture), on with a GPU.", JIT_CHOICES)
     precision: str = setting("float32", "Keras dtype policy of both networks: float32 (the papers), mixed_float16 (GPUs; with dynamic loss scaling) or mixed_bfloat16 (GPUs and CPUs with bf16 units). Weights, losses, batch-norm statistics and penalty gradient norms stay float32; exports are float32.", PRECISIONS)
     log_every: int = setting(100, "Progress line and TensorBoard scalars every N steps.")
+    eval_every: int = setting(5000, "Score the generator (its EMA copy with --ema) every N steps with the dataset's metric (digits: FD-digits and the digit classifier's scores; hwdb: class accuracy; the mixture: its mode statistics; image sets: FID, KID, IS and precision/recall on Inception features) into <out_dir>/metrics.jsonl and TensorBoard; 0: never.")
+    eval_samples: int = setting(2000, "Samples scored at each --eval_every evaluation (lsgan-evaluate's default is 5,000).")
+    keep_best: bool = setting(False, "Keep the checkpoint of the best --eval_every score so far in <out_dir>/best/ (lowest FD-digits or FID, highest class accuracy or modes covered).")
+    inception_weights: Optional[str] = setting(None, "A local Inception graph (classify_image_graph_def.pb) for --eval_every on image sets; else it is fetched once into ~/.cache/lsgan_tf.")
     steps_per_execution: int = setting(0, "Training steps per compiled call (must divide the log, sample and checkpoint intervals). 0: automatic, up to 100 for the overhead-bound mixture MLPs, 1 for the image nets.")
     simultaneous_updates: Optional[bool] = setting(None, "G and D updated from the same state (the mixture's ls.py); from the preset.", flag=False)
     pixel_range: Optional[Tuple[float, float]] = setting(None, "The generator's output range; from the preset.", flag=False)
@@ -203,9 +207,12 @@ class TrainConfig:
         for flag in ("steps", "batch_size", "d_steps", "sample_every", "checkpoint_every", "keep_checkpoints", "z_dim", "log_every"):
             if getattr(self, flag) < 1:
                 raise ConfigError(f"--{flag}: must be a positive integer, got {getattr(self, flag)}.")
+        if self.eval_every < 0 or self.eval_samples < 10:
+            raise ConfigError(f"--eval_every must be >= 0 (0: never) and --eval_samples >= 10, got {self.eval_every} "
+                              f"and {self.eval_samples}.")
         if self.steps_per_execution < 0:
             raise ConfigError(f"--steps_per_execution: must be >= 0 (0 = automatic), got {self.steps_per_execution}.")
-        for flag in ("log_every", "sample_every", "checkpoint_every"):
+        for flag in ("log_every", "sample_every", "checkpoint_every", "eval_every"):
             if self.steps_per_execution and getattr(self, flag) % self.steps_per_execution:
                 raise ConfigError(
                     f"--steps_per_execution={self.steps_per_execution} must divide --{flag}={getattr(self, flag)} "
@@ -255,7 +262,7 @@ class TrainConfig:
         compute dwarfs the per-call overhead and a long call would delay SIGTERM handling."""
         if self.arch not in OVERHEAD_BOUND_ARCHITECTURES:
             return 1
-        interval = math.gcd(self.log_every, self.sample_every, self.checkpoint_every)
+        interval = math.gcd(self.log_every, self.sample_every, self.checkpoint_every, self.eval_every)
         return max(d for d in range(1, MAX_AUTO_STEPS_PER_EXECUTION + 1) if interval % d == 0)
 
     @functools.cached_property

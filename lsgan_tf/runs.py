@@ -9,6 +9,8 @@ Training, export, evaluation and the experiments find a run's files through it a
     <run_dir>/train.log       the progress lines
     <run_dir>/train.lock      the trainer's exclusive lock (lsgan_tf/training/run_lock.py)
     <run_dir>/evaluation.json lsgan-evaluate's scores
+    <run_dir>/metrics.jsonl   the scores while training (--eval_every), one row per evaluation
+    <run_dir>/best/           with --keep_best: the checkpoint of the best score so far, best.json
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ class RunDir:
     log_file = _run_file("train.log", "the progress lines")
     lock_file = _run_file("train.lock", "the trainer's exclusive lock")
     evaluation_file = _run_file("evaluation.json", "lsgan-evaluate's scores")
+    metrics_file = _run_file("metrics.jsonl", "the scores while training, one JSON row per evaluation")
+    best = _run_file("best", "with --keep_best: the checkpoint of the best score while training")
+    best_record = _run_file(os.path.join("best", "best.json"), "the step, metric and value of best/'s checkpoint")
     classes_file = _run_file(hwdb.CLASSES_FILE, "a conditional HWDB run's class table")
 
     def sample_path(self, step: int) -> str:

@@ -37,10 +37,13 @@ flags.DEFINE_string("pretrained", None, "A generator shipped with lsgan-tf to sc
                     "--pretrained=list names them).")
 flags.DEFINE_string("data_dir", None, "With --model or --pretrained: the real data of its dataset, when the dataset "
                     "is not rendered by lsgan_tf itself.")
-flags.DEFINE_string("images", None, "Score these images instead of a run: a folder of image files (any depth, one "
-                    "size) or an .npz holding a uint8 (N, H, W, C) array.")
+flags.DEFINE_string("images", None, "Score these images instead of a run: a folder of image files (any depth, any "
+                    "sizes: see --resize) or an .npz holding a uint8 (N, H, W, C) array.")
 flags.DEFINE_string("reference", None, "With --images: the images to compare with (folder or .npz) or an .npz of "
                     "saved statistics (mu, sigma, as TTUR and pytorch-fid write them).")
+flags.DEFINE_enum("resize", "legacy_tensorflow", ["legacy_tensorflow", "clean"], "With --images: how images reach "
+                  "Inception's 299x299 (any sizes may mix): legacy_tensorflow, the 2015 graph's own TF1 bilinear resize "
+                  "(TTUR, pytorch-fid, published FIDs), or clean, clean-fid's PIL bicubic; recorded with the scores.")
 flags.DEFINE_string("save_stats", None, "With --images: write their Inception statistics (mu, sigma) to this .npz.")
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
 flags.DEFINE_integer("num_samples", 5000, "Generated (and real) samples to score; published FIDs use 10000 or 50000.",
@@ -73,8 +76,8 @@ def _evaluate():
         if FLAGS.run_dir or not (FLAGS.reference or FLAGS.save_stats):
             raise ConfigError("--images needs --reference=DIR_OR_NPZ (or --save_stats=NPZ), and no --run_dir.")
         if FLAGS.reference:
-            return score_images(FLAGS.images, FLAGS.reference, **extractor), FLAGS.out
-        return save_image_statistics(FLAGS.images, FLAGS.save_stats, **extractor), FLAGS.out
+            return score_images(FLAGS.images, FLAGS.reference, resize=FLAGS.resize, **extractor), FLAGS.out
+        return save_image_statistics(FLAGS.images, FLAGS.save_stats, resize=FLAGS.resize, **extractor), FLAGS.out
     if sum(bool(source) for source in (FLAGS.run_dir, FLAGS.model, FLAGS.pretrained)) != 1:
         raise ConfigError("give one of --run_dir=RUN (a run), --model=PATH (an export), --pretrained=NAME (a shipped "
                           "generator), or --images=DIR --reference=DIR_OR_NPZ to score images.")

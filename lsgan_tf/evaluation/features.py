@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from lsgan_tf.errors import FeatureError
 from lsgan_tf.evaluation.inception import INCEPTION_GRAPH_FILE, INCEPTION_URL, InceptionGraph, fetch_inception_graph
+from lsgan_tf.evaluation.resizing import legacy_tensorflow_resize
 from lsgan_tf.utils.cache import cache_directory
 from lsgan_tf.utils.hashing import file_sha256
 from lsgan_tf.utils.images import to_uint8
@@ -34,14 +35,17 @@ INCEPTION_HELP = (
 PROGRESS_FROM = 5000  # feature passes over this many images show a progress bar
 
 
-def _to_inception_input(images, pixel_range: Tuple[float, float]):
-    """Any generator output -> 299x299x3 in [-1, 1] (the standard bilinear resize)."""
-    low, high = pixel_range
-    images = tf.convert_to_tensor(images, tf.float32)
-    images = (images - low) / (high - low) * 2.0 - 1.0
-    if images.shape[-1] == 1:
-        images = tf.image.grayscale_to_rgb(images)
-    return tf.image.resize(images, (299, 299), method="bilinear")
+def _to_inception_input(pixels) -> tf.Tensor:
+    """RGB [0, 255] images -> 299x299x3 in [-1, 1], by the resize of the 2015 graph (TF1 legacy
+    bilinear: lsgan_tf/evaluation/resizing.py)."""
+    return legacy_tensorflow_resize(tf.convert_to_tensor(pixels, tf.float32) / 127.5 - 1.0)
+
+
+def generator_pixels(images, pixel_range: Tuple[float, float]) -> np.ndarray:
+    """Generator outputs in `pixel_range` -> RGB uint8 [0, 255] (rounded to 8 bits as if saved to
+    an image file; grey repeated on three channels): what every extractor is fed."""
+    pixels = to_uint8(images, pixel_range)
+    return np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels
 
 
 class InceptionFeatures:
@@ -71,32 +75,33 @@ class InceptionFeatures:
                             "source": source, "comparable_with_published_fid": comparable}
 
     def __call__(self, images, pixel_range=(-1.0, 1.0), batch_size: int = 50) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-        """(pool features, logits or None) of images in `pixel_range`."""
-        batches = (images[start:start + batch_size] for start in range(0, len(images), batch_size))
-        return self.of_batches(batches, len(images), pixel_range, batch_size)
+        """(pool features, logits or None) of generator outputs in `pixel_range`."""
+        batches = (generator_pixels(images[start:start + batch_size], pixel_range)
+                   for start in range(0, len(images), batch_size))
+        return self.of_batches(batches, len(images), batch_size)
 
-    def of_batches(self, batches: Iterable, count: int, pixel_range=(-1.0, 1.0), batch_size: int = 50,
+    def of_batches(self, batches: Iterable, count: int, batch_size: int = 50,
                    description: str = "inception") -> Tuple[np.ndarray, Optional[np.ndarray]]:
-        """(pool features, logits or None) of `count` images given as batches of at most
-        `batch_size` (streamed: a folder never has to fit in memory), with a progress bar from
-        PROGRESS_FROM images."""
+        """(pool features, logits or None) of `count` RGB images with values on [0, 255], given as
+        batches of at most `batch_size` (streamed: a folder never has to fit in memory), with a
+        progress bar from PROGRESS_FROM images."""
         if count >= PROGRESS_FROM:
             batches = tqdm(batches, total=-(-count // batch_size), desc=description, unit="batch", file=sys.stderr,
                            mininterval=5.0)
         features, logits = [], []
         for batch in batches:
-            batch_features, batch_logits = self.batch(batch, pixel_range)
+            batch_features, batch_logits = self.batch(batch)
             features.append(batch_features)
             if batch_logits is not None:
                 logits.append(batch_logits)
         return np.concatenate(features), (np.concatenate(logits) if logits else None)
 
-    def batch(self, images, pixel_range=(-1.0, 1.0)) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-        """(pool features, logits or None) of one batch of images in `pixel_range`."""
-        if self._graph is not None:  # rounded to 8 bits as if saved to an image file; grey -> RGB
-            pixels = to_uint8(images, pixel_range)
-            return self._graph(np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels)
-        batch = _to_inception_input(images, pixel_range)
+    def batch(self, pixels) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """(pool features, logits or None) of one batch of RGB images with values on [0, 255]:
+        the graph resizes them itself; the other extractors get the same resize first."""
+        if self._graph is not None:
+            return self._graph(pixels)
+        batch = _to_inception_input(pixels)
         if self._keras is not None:
             return self._keras(batch, training=False).numpy(), None
         result = self._module(batch)
@@ -108,10 +113,10 @@ class InceptionFeatures:
 
 def classifier_statistics(model: keras.Model, images, pixel_range=(-1.0, 1.0), num_classes: int = 10,
                           batch_size: int = 256) -> dict:
-    """Class coverage and confidence of samples under a classifier, plus its feature vectors.
+    """Class shares and confidence of samples under a classifier, plus its feature vectors and logits.
 
-    coverage: fraction of samples per class; classes_covered: classes with at least half their
-    expected share (1 / num_classes); mean_confidence: mean top-class probability.
+    class_shares: fraction of samples per class; classes_covered: classes with at least half
+    their expected share (1 / num_classes); mean_confidence: mean top-class probability.
     """
     low, high = pixel_range
     x = (np.asarray(images, np.float32) - low) / (high - low) * 2.0 - 1.0
@@ -124,10 +129,11 @@ def classifier_statistics(model: keras.Model, images, pixel_range=(-1.0, 1.0), n
     features = np.concatenate([np.asarray(batch_features) for _, batch_features in batches])
     probabilities = tf.nn.softmax(logits).numpy()
     predicted = probabilities.argmax(axis=1)
-    coverage = np.bincount(predicted, minlength=num_classes) / len(predicted)
+    shares = np.bincount(predicted, minlength=num_classes) / len(predicted)
     return {
-        "coverage": coverage.tolist(),
-        "classes_covered": int((coverage >= 0.5 / num_classes).sum()),
+        "class_shares": shares.tolist(),
+        "classes_covered": int((shares >= 0.5 / num_classes).sum()),
         "mean_confidence": float(probabilities.max(axis=1).mean()),
         "features": features,
+        "logits": logits,
     }

@@ -1,16 +1,18 @@
-"""`score_images`: FID, KID and IS of any set of images against another, or against saved
-statistics, as clean-fid and torch-fidelity score two folders. This is how our samples are
-compared with another implementation's.
+"""`score_images`: FID, KID, IS and precision / recall / density / coverage of any set of images
+against another, or FID against saved statistics, as clean-fid and torch-fidelity score two
+folders. This is how our samples are compared with another implementation's.
 
 A source is a folder of image files (read in sorted order, converted to RGB, streamed in
-batches so any number fits in memory; all of one size), an .npz holding a uint8 image array
+batches so any number fits in memory; of any sizes), an .npz holding a uint8 image array
 (N, H, W, C), or an .npz of statistics `mu` and `sigma` (the layout of TTUR and pytorch-fid).
+Every image is resized to the network's 299x299 by a named mode (`resize`: legacy_tensorflow, the
+2015 graph's own, or clean, clean-fid's; lsgan_tf/evaluation/resizing.py), recorded with the scores.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional
 
 import numpy as np
 from PIL import Image
@@ -19,6 +21,7 @@ from lsgan_tf.errors import FeatureError
 from lsgan_tf.evaluation import metrics
 from lsgan_tf.evaluation.features import InceptionFeatures
 from lsgan_tf.evaluation.inception import INCEPTION_URL
+from lsgan_tf.evaluation.resizing import resize_for_inception
 from lsgan_tf.utils.provenance import provenance, utc_now
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
@@ -32,54 +35,48 @@ def image_files(folder: str) -> List[str]:
     return sorted(found)
 
 
-def _folder_size(files: List[str]) -> Tuple[int, int]:
-    """The (width, height) shared by every image file, read from their headers alone; FeatureError
-    naming the first file that cannot be opened or has another size."""
-    size = None
+def _check_readable(files: List[str]) -> None:
+    """Opens every image file's header (no decoding); FeatureError naming the first that fails."""
     for path in files:
         try:
-            with Image.open(path) as opened:
-                shape = opened.size
+            with Image.open(path):
+                pass
         except (OSError, ValueError) as error:
             raise FeatureError(f"{path}: not a readable image ({error}).") from None
-        size = size or shape
-        if shape != size:
-            raise FeatureError(f"{path} is {shape[0]}x{shape[1]} but {files[0]} is {size[0]}x{size[1]}; "
-                               f"score images of one size.")
-    return size
 
 
-def _folder_batches(files: List[str]) -> Iterator[np.ndarray]:
+def _folder_batches(files: List[str], resize: str) -> Iterator[np.ndarray]:
     for start in range(0, len(files), BATCH_SIZE):
         batch = []
         for path in files[start:start + BATCH_SIZE]:
             try:
                 with Image.open(path) as opened:
-                    batch.append(np.asarray(opened.convert("RGB")))
+                    batch.append(resize_for_inception(np.asarray(opened.convert("RGB"))[None], resize)[0])
             except (OSError, ValueError) as error:
                 raise FeatureError(f"{path}: not a readable image ({error}).") from None
         yield np.stack(batch)
 
 
-def _array_batches(images: np.ndarray) -> Iterator[np.ndarray]:
+def _array_batches(images: np.ndarray, resize: str) -> Iterator[np.ndarray]:
     for start in range(0, len(images), BATCH_SIZE):
-        yield images[start:start + BATCH_SIZE]
+        batch = images[start:start + BATCH_SIZE]
+        yield resize_for_inception(np.repeat(batch, 3, axis=-1) if batch.shape[-1] == 1 else batch, resize)
 
 
 class ScoredSource:
     """What a source gives the metrics: features and logits (images), or statistics alone.
-    Making one checks the source (it exists, its kind, at least 2 images of one size, the arrays
-    of an .npz) without computing anything; `extract` computes the features."""
+    Making one checks the source (it exists, its kind, at least 2 readable images, the arrays of
+    an .npz) without computing anything; `extract` computes the features, resizing by `resize`."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, resize: str = "legacy_tensorflow"):
         self.path, self.features, self.logits, self.stored = os.path.abspath(path), None, None, {}
         self._batches: Optional[Callable[[], Iterator[np.ndarray]]] = None
         if os.path.isdir(path):
             files = image_files(path)
             if len(files) < 2:
                 raise FeatureError(f"{path} holds {len(files)} image file(s) ({', '.join(IMAGE_SUFFIXES)}); FID needs at least 2.")
-            _folder_size(files)
-            self._batches, self.count = (lambda: _folder_batches(files)), len(files)
+            _check_readable(files)
+            self._batches, self.count = (lambda: _folder_batches(files, resize)), len(files)
             return
         if not path.endswith(".npz") or not os.path.isfile(path):
             raise FeatureError(f"{path} is neither a folder of images nor an .npz file.")
@@ -93,7 +90,7 @@ class ScoredSource:
             arrays = [stored[key] for key in stored.files if stored[key].ndim == 4 and stored[key].dtype == np.uint8]
         if not arrays or len(arrays[0]) < 2:
             raise FeatureError(f"{path} holds neither `mu` and `sigma` nor a uint8 (N, H, W, C) array of at least 2 images.")
-        self._batches, self.count = (lambda: _array_batches(arrays[0])), len(arrays[0])
+        self._batches, self.count = (lambda: _array_batches(arrays[0], resize)), len(arrays[0])
 
     @property
     def holds_images(self) -> bool:
@@ -104,19 +101,20 @@ class ScoredSource:
         """Computes the features, logits and statistics of an image source (statistics: nothing to do)."""
         if not self.holds_images:
             return
-        self.features, self.logits = extractor.of_batches(self._batches(), self.count, pixel_range=(0.0, 255.0),
-                                                          batch_size=BATCH_SIZE, description=os.path.basename(self.path))
+        self.features, self.logits = extractor.of_batches(self._batches(), self.count, batch_size=BATCH_SIZE,
+                                                          description=os.path.basename(self.path))
         self.mean, self.cov = metrics.feature_statistics(self.features)
 
 
 def score_images(images: str, reference: str, inception_weights: Optional[str] = None, cache_dir: str = "",
-                 inception_url: str = INCEPTION_URL) -> Dict:
+                 inception_url: str = INCEPTION_URL, resize: str = "legacy_tensorflow") -> Dict:
     """FID of `images` against `reference` (Heusel et al. 2017: the Frechet distance of Gaussians
-    fitted to Inception pool_3 features), KID when both sides are images (Binkowski et al. 2018),
-    and the Inception Score of `images` (Salimans et al. 2016) when the extractor gives logits.
+    fitted to Inception pool_3 features); when both sides are images, KID (Binkowski et al. 2018)
+    and precision, recall, density and coverage (Kynkaanniemi et al. 2019, Naeem et al. 2020);
+    the Inception Score of `images` (Salimans et al. 2016) when the extractor gives logits.
     Both sources are checked before the extractor is fetched; statistics saved with another
     extractor's hash are refused."""
-    scored, against = ScoredSource(images), ScoredSource(reference)
+    scored, against = ScoredSource(images, resize), ScoredSource(reference, resize)
     extractor = InceptionFeatures(inception_weights, cache_dir, inception_url)
     for source in (scored, against):
         stored_hash = source.stored.get("extractor_sha256")
@@ -131,10 +129,8 @@ def score_images(images: str, reference: str, inception_weights: Optional[str] =
         "reference": {**against.stored, "source": against.path, "num_samples": against.count},
         "fid": metrics.frechet_distance_from_statistics(scored.mean, scored.cov, against.mean, against.cov),
     }
-    if scored.features is not None and against.features is not None:
-        results.update(metrics.kernel_inception_distance(scored.features, against.features))
-    if scored.logits is not None:
-        results.update(metrics.inception_score(scored.logits, num_splits=10 if len(scored.logits) >= 5000 else 1))
+    results.update(metrics.feature_set_scores(scored.features, scored.logits, against.features))
+    results["conventions"] = metrics.conventions(resize)
     results["extractor"] = extractor.description
     results["versions"] = provenance()
     results["evaluated_utc"] = utc_now()
@@ -142,15 +138,15 @@ def score_images(images: str, reference: str, inception_weights: Optional[str] =
 
 
 def save_image_statistics(images: str, out: str, inception_weights: Optional[str] = None, cache_dir: str = "",
-                          inception_url: str = INCEPTION_URL) -> Dict:
+                          inception_url: str = INCEPTION_URL, resize: str = "legacy_tensorflow") -> Dict:
     """Writes the Inception statistics (mu, sigma) of a folder or image .npz to `out`, with the
-    extractor's hash, for later `score_images(..., reference=out)`."""
-    source = ScoredSource(images)
+    extractor's hash and the resize mode, for later `score_images(..., reference=out)`."""
+    source = ScoredSource(images, resize)
     if not source.holds_images:
         raise FeatureError(f"{images} holds statistics, not images: nothing to compute.")
     extractor = InceptionFeatures(inception_weights, cache_dir, inception_url)
     source.extract(extractor)
     metrics.save_statistics(out, source.mean, source.cov, num_samples=source.count,
-                            extractor_sha256=extractor.description["sha256"], data_dir=source.path)
+                            extractor_sha256=extractor.description["sha256"], data_dir=source.path, resize=resize)
     return {"images": {"source": source.path, "num_samples": source.count}, "statistics": os.path.abspath(out),
-            "extractor": extractor.description}
+            "conventions": metrics.conventions(resize), "extractor": extractor.description}

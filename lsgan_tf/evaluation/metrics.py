@@ -1,10 +1,13 @@
-"""Frechet distance, kernel inception distance and Inception Score (numpy / scipy, float64)."""
+"""Frechet distance, kernel inception distance, Inception Score, and precision / recall / density /
+coverage (numpy / scipy, float64), with the peers' conventions (docs/GUIDE.md, "Metric
+conventions"): KID over 100 subsets of min(1000, N) rows, IS over 10 splits at any N, P/R with
+k = 3 (Kynkaanniemi et al. 2019), D/C with k = 5 (Naeem et al. 2020)."""
 
 from __future__ import annotations
 
 import warnings
 import zipfile
-from typing import Dict, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import linalg
@@ -82,10 +85,20 @@ def frechet_distance_from_statistics(mean_a, cov_a, mean_b, cov_b) -> float:
     return float(max(diff @ diff + np.trace(cov_a) + np.trace(cov_b) - 2.0 * np.trace(root), 0.0))
 
 
-def kernel_inception_distance(features_a, features_b, num_subsets: int = 10, subset_size: int = 1000,
-                              seed: int = 0) -> Dict[str, float]:
-    """Unbiased MMD^2 with the cubic polynomial kernel k(x, y) = (x.y / d + 1)^3, averaged over
-    random subsets (Binkowski et al.); returns {"kid": mean, "kid_std": std over subsets}."""
+KID_SUBSETS = 100  # clean-fid, torch-fidelity, StudioGAN and StyleGAN2-ADA's defaults
+KID_SUBSET_SIZE = 1000
+IS_SPLITS = 10
+PR_NEAREST = 3  # Kynkaanniemi et al. 2019
+DC_NEAREST = 5  # Naeem et al. 2020
+
+
+def kernel_inception_distance(features_a, features_b, num_subsets: int = KID_SUBSETS,
+                              subset_size: int = KID_SUBSET_SIZE, seed: int = 0) -> Dict[str, float]:
+    """Unbiased MMD^2 with the cubic polynomial kernel k(x, y) = (x.y / d + 1)^3 (Binkowski et al.
+    2018), averaged over `num_subsets` pairs of subsets of min(subset_size, N) rows drawn without
+    replacement, fresh rows of both sets for every subset; returns {"kid": mean, "kid_std": std
+    over subsets}. When both sets have at most subset_size rows every subset is the whole set,
+    and kid_std is 0."""
     a = _features(features_a, "features_a", 2)
     b = _features(features_b, "features_b", 2)
     size = min(subset_size, len(a), len(b))
@@ -107,8 +120,9 @@ def kernel_inception_distance(features_a, features_b, num_subsets: int = 10, sub
     return {"kid": float(np.mean(values)), "kid_std": float(np.std(values))}
 
 
-def inception_score(logits, num_splits: int = 1) -> Dict[str, float]:
-    """exp(E_x KL(p(y|x) || p(y))) from classifier logits, averaged over `num_splits` splits."""
+def inception_score(logits, num_splits: int = IS_SPLITS) -> Dict[str, float]:
+    """exp(E_x KL(p(y|x) || p(y))) from classifier logits (Salimans et al. 2016), computed on each
+    of `num_splits` consecutive splits with that split's own marginal p(y), then averaged."""
     logits = _features(logits, "logits", num_splits)
     logits = logits - logits.max(axis=1, keepdims=True)
     probabilities = np.exp(logits)
@@ -119,3 +133,91 @@ def inception_score(logits, num_splits: int = 1) -> Dict[str, float]:
         kl = np.sum(part * (np.log(np.clip(part, 1e-30, None)) - np.log(np.clip(marginal, 1e-30, None))), axis=1)
         scores.append(np.exp(kl.mean()))
     return {"inception_score": float(np.mean(scores)), "inception_score_std": float(np.std(scores))}
+
+
+def _squared_norms(x: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", x, x)
+
+
+def _distance_blocks(rows: np.ndarray, columns: np.ndarray, block: int):
+    """(start, Euclidean distances of rows[start:start + block] to every column), in float64 and
+    blocks of `block` rows: the memory is block x len(columns), whatever the sizes."""
+    column_norms = _squared_norms(columns)
+    for start in range(0, len(rows), block):
+        part = rows[start:start + block]
+        squared = _squared_norms(part)[:, None] + column_norms[None, :] - 2.0 * part @ columns.T
+        yield start, np.sqrt(np.maximum(squared, 0.0))
+
+
+def nearest_neighbour_radii(features: np.ndarray, ks: Sequence[int], block: int = 512) -> Dict[int, np.ndarray]:
+    """{k: the distance of every row to its k-th nearest other row} (the row itself excluded)."""
+    radii = {k: np.empty(len(features)) for k in ks}
+    largest = max(ks)
+    for start, distances in _distance_blocks(features, features, block):
+        smallest = np.sort(np.partition(distances, largest, axis=1)[:, :largest + 1], axis=1)
+        for k in ks:
+            radii[k][start:start + len(distances)] = smallest[:, k]  # column 0 is the row itself
+    return radii
+
+
+def precision_recall_density_coverage(real_features, fake_features, pr_nearest: int = PR_NEAREST,
+                                      dc_nearest: int = DC_NEAREST, block: int = 512) -> Dict[str, float]:
+    """The manifold metrics of two feature sets, each point's neighbourhood a ball reaching its
+    k-th nearest neighbour in its own set:
+      precision (Kynkaanniemi et al. 2019): share of fakes inside some real ball (k = pr_nearest);
+      recall: share of reals inside some fake ball (k = pr_nearest);
+      density (Naeem et al. 2020): real balls holding each fake, / k, averaged (k = dc_nearest);
+      coverage: share of reals whose ball (k = dc_nearest) holds some fake.
+    Computed in blocks of `block` rows, so 50,000 x 50,000 needs block x 50,000 distances at once.
+    Repeated real rows count once: a real set that repeats images (the rendered `shift` digits hold
+    121 distinct images in 5,000) would otherwise give balls of radius 0 and precision 0; on sets
+    without repeats this is the `prdc` package's computation."""
+    real = np.unique(_features(real_features, "real_features", 1), axis=0)
+    real = _features(real, "distinct real_features", max(pr_nearest, dc_nearest) + 1)
+    fake = _features(fake_features, "fake_features", pr_nearest + 1)
+    if real.shape[1] != fake.shape[1]:
+        raise MetricInputError(f"feature widths differ: {real.shape[1]} vs {fake.shape[1]}.")
+    real_radii = nearest_neighbour_radii(real, (pr_nearest, dc_nearest), block)
+    fake_radii = nearest_neighbour_radii(fake, (pr_nearest,), block)[pr_nearest]
+    in_a_real_ball, real_balls_holding = np.empty(len(fake), bool), np.empty(len(fake))
+    for start, distances in _distance_blocks(fake, real, block):  # fakes x reals
+        stop = start + len(distances)
+        in_a_real_ball[start:stop] = (distances < real_radii[pr_nearest][None, :]).any(axis=1)
+        real_balls_holding[start:stop] = (distances < real_radii[dc_nearest][None, :]).sum(axis=1)
+    in_a_fake_ball, covered = np.empty(len(real), bool), np.empty(len(real), bool)
+    for start, distances in _distance_blocks(real, fake, block):  # reals x fakes
+        stop = start + len(distances)
+        in_a_fake_ball[start:stop] = (distances < fake_radii[None, :]).any(axis=1)
+        covered[start:stop] = distances.min(axis=1) < real_radii[dc_nearest][start:stop]
+    return {"precision": float(in_a_real_ball.mean()), "recall": float(in_a_fake_ball.mean()),
+            "density": float(real_balls_holding.mean() / dc_nearest), "coverage": float(covered.mean())}
+
+
+def feature_set_scores(fake_features: np.ndarray, fake_logits: Optional[np.ndarray],
+                       real_features: Optional[np.ndarray]) -> Dict[str, float]:
+    """What two feature sets give beyond FID, with the conventions of `conventions()`: KID and
+    precision / recall / density / coverage when the real features are at hand (the latter from
+    6 real and 4 fake rows), and the Inception Score (min(10, N) splits) when there are logits."""
+    scores: Dict[str, float] = {}
+    if real_features is not None:
+        scores.update(kernel_inception_distance(fake_features, real_features))
+        if len(np.unique(real_features, axis=0)) > DC_NEAREST and len(fake_features) > PR_NEAREST:
+            scores.update(precision_recall_density_coverage(real_features, fake_features))
+    if fake_logits is not None:
+        scores.update(inception_score(fake_logits, num_splits=min(IS_SPLITS, len(fake_logits))))
+    return scores
+
+
+def conventions(resize: Optional[str] = None) -> Dict[str, str]:
+    """The conventions of a set of scores, recorded with them (docs/GUIDE.md compares them with
+    the peers')."""
+    named = {
+        "fid": "Frechet distance of unbiased covariances (N - 1), float64, eps * I when the product is singular",
+        "kid": f"{KID_SUBSETS} subsets of min({KID_SUBSET_SIZE}, N) rows, cubic kernel, unbiased",
+        "inception_score": f"{IS_SPLITS} splits (fewer when N < {IS_SPLITS}), each with its own marginal",
+        "precision_recall": f"k = {PR_NEAREST} nearest neighbours, distinct real rows",
+        "density_coverage": f"k = {DC_NEAREST} nearest neighbours, distinct real rows",
+    }
+    if resize is not None:
+        named["resize"] = resize
+    return named

@@ -16,7 +16,8 @@ from lsgan_tf.runs import RunDir
 from lsgan_tf.utils.commands import as_the_user_runs_them
 
 # Settings that describe where a run lives or how it logs, not what it trains.
-_NOT_TRAINING = ("out_dir", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints")
+_NOT_TRAINING = ("out_dir", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints", "eval_every",
+                 "eval_samples", "keep_best", "inception_weights")
 _MADE_HERE = "made by lsgan_tf itself (rendered digits, sampled mixture)"  # no --data_dir, no TFDS
 
 

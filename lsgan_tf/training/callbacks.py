@@ -148,8 +148,8 @@ class StopOnSignal(keras.callbacks.Callback):
 
 
 class TensorBoardLogger(keras.callbacks.Callback):
-    """Scalars (losses, D(real), D(fake), penalty, steps/s) every `every` steps and the
-    fixed-noise grid at the same steps, as TensorBoard events."""
+    """Scalars (losses, D(real), D(fake), penalty, steps/s) every `every` steps (--log_every) and
+    the fixed-noise grid every `image_every` steps (--sample_every), as TensorBoard events."""
 
     def __init__(self, run: RunDir, every: int = 100, pixel_range=(-1.0, 1.0), image_every: int = 500):
         super().__init__()
@@ -159,16 +159,18 @@ class TensorBoardLogger(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = global_step(self.model)
-        if step % self.every:
+        scalars, image = step % self.every == 0, step % self.image_every == 0
+        if not (scalars or image):
             return
         now = time.time()
         with self.writer.as_default(step=step):
-            for name, value in (logs or {}).items():
-                tf.summary.scalar(name, float(value))
-            if self._last is not None:
-                tf.summary.scalar("steps_per_second", (step - self._last[0]) / max(now - self._last[1], 1e-9))
-            if step % self.image_every == 0 and len(self.model.generator.output.shape) == 4:
+            if scalars:
+                for name, value in (logs or {}).items():
+                    tf.summary.scalar(name, float(value))
+                if self._last is not None:
+                    tf.summary.scalar("steps_per_second", (step - self._last[0]) / max(now - self._last[1], 1e-9))
+                self._last = (step, now)
+            if image and len(self.model.generator.output.shape) == 4:
                 grid = sample_grid(self.model, self.pixel_range)
                 tf.summary.image("samples", (grid if grid.ndim == 3 else grid[..., None])[None])
         self.writer.flush()
-        self._last = (step, now)

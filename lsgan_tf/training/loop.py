@@ -42,6 +42,7 @@ from lsgan_tf.training.callbacks import (
 )
 from lsgan_tf.training.checkpoints import restore_newest_readable
 from lsgan_tf.training.distribute import make_strategy, worker_is_chief
+from lsgan_tf.training.metrics_log import MetricsLog
 from lsgan_tf.training.run_lock import run_directory_lock
 from lsgan_tf.utils.provenance import provenance
 
@@ -193,12 +194,13 @@ def _train_locked(session: _Session, claim: Callable[[], None], log: Callable[[s
     stopper = StopOnSignal(guard)
     run_callbacks = [guard, stopper, ProgressLogger(config.steps, every=config.log_every, log=log)]
     if chief:
-        run_callbacks += [
-            SampleGridCallback(run, config.sample_every, config.steps, seed=config.seed,
-                               pixel_range=config.pixel_range, table=table),
-            TensorBoardLogger(run, every=config.log_every,
-                              pixel_range=config.pixel_range),
-        ]
+        board = TensorBoardLogger(run, every=config.log_every, pixel_range=config.pixel_range,
+                                  image_every=config.sample_every)
+        run_callbacks += [SampleGridCallback(run, config.sample_every, config.steps, seed=config.seed,
+                                             pixel_range=config.pixel_range, table=table), board]
+        if config.eval_every:
+            run_callbacks.append(MetricsLog(run, config, session.classes, table, start_step,
+                                            lambda: make_checkpoint(model, config), log, warn, board.writer))
     run_callbacks += [*callbacks, CheckpointCallback(guard, config.checkpoint_every, config.steps)]
     started = time.time()
     previous = {sig: signal.signal(sig, stopper.request) for sig in (signal.SIGINT, signal.SIGTERM)}

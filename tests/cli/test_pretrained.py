@@ -87,7 +87,7 @@ def test_the_shipped_generators_draw_what_their_cards_say(tmp_path):
     from lsgan_tf.evaluation.features import classifier_statistics
 
     scores = classifier_statistics(classifiers.load_classifier(classifiers.DIGITS), np.load(npy), pixel_range=(0, 255))
-    assert scores["classes_covered"] == 10 and scores["mean_confidence"] > 0.85, scores["coverage"]
+    assert scores["classes_covered"] == 10 and scores["mean_confidence"] > 0.85, scores["class_shares"]
     with open(os.path.join(pretrained.FOLDER, "digits", pretrained.CARD_FILE), encoding="utf-8") as handle:
         card = handle.read()
     assert "Steps: 50,001" in card and "| classes_covered | 10 |" in card

@@ -40,7 +40,7 @@ def test_the_shipped_digit_classifier_reads_rendered_digits_and_its_coverage(cla
     assert stats["classes_covered"] == 10 and stats["mean_confidence"] > 0.95
     ones = x[held_out["labels"] == 1]
     collapsed = classifier_statistics(classifier, ones)
-    assert collapsed["classes_covered"] == 1 and collapsed["coverage"][1] > 0.95
+    assert collapsed["classes_covered"] == 1 and collapsed["class_shares"][1] > 0.95
 
 
 def test_the_shipped_digit_classifiers_recorded_accuracy_on_the_authors_sets(classifier, official_digits_tarball):
@@ -191,12 +191,15 @@ def test_evaluate_mixture_and_digit_runs_and_the_same_score_in_two_fresh_caches(
         assert_quiet(result, "evaluate.py")
         records.append(json.loads(out.read_text()))
     first, second = records
-    assert first["fd_digits"] == second["fd_digits"] and first["coverage"] == second["coverage"]
+    assert first["fd_digits"] == second["fd_digits"] and first["class_shares"] == second["class_shares"]
     assert first["real_classes_covered"] == 10  # the classifier sees every class in the real data
     assert 0 <= first["classes_covered"] <= 10 and first["fd_digits"] > 0
     assert first["extractor"] == classifiers.DIGITS.description() == second["extractor"]
     assert first["extractor"]["sha256"] == hashlib.sha256(open(classifiers.DIGITS.path, "rb").read()).hexdigest()
     assert first["num_samples"] == 250 and first["seed"] == 0 and first["evaluated_utc"].endswith("Z")
+    for name in ("kid", "kid_std", "inception_score", "precision", "recall", "density", "coverage"):
+        assert isinstance(first[name], float), name  # on the digit classifier's features and logits
+    assert first["conventions"]["kid"].startswith("100 subsets") and first["conventions"]["precision_recall"].startswith("k = 3 nearest")
     assert not list((tmp_path / "first_machine").rglob("*classifier*"))  # nothing trained or cached for the metric
     reseeded = run_evaluate(f"--run_dir={digits}", "--num_samples=250", "--seed=3", f"--out={tmp_path / 'seed3.json'}")
     assert reseeded.returncode == 0, reseeded.stderr[-2000:]
@@ -207,6 +210,7 @@ def test_evaluate_mixture_and_digit_runs_and_the_same_score_in_two_fresh_caches(
 @pytest.mark.slow
 def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_real_side(tmp_path, monkeypatch):
     from lsgan_tf.evaluation import run as evaluate_run
+    from lsgan_tf.evaluation import scorers
     from lsgan_tf.runs import RunDir
     from lsgan_tf.training.build import restore_model
     from lsgan_tf.utils.images import to_uint8
@@ -214,7 +218,7 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
 
     cache = tmp_path / "cache"
     calls = []
-    for module, name in ((evaluate_run, "_real"), (classifiers, "load_classifier")):
+    for module, name in ((scorers, "real_images"), (classifiers, "load_classifier")):
         original = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *args, _f=original, _n=name: calls.append(_n) or _f(*args))
     run = str(tmp_path / "run")
@@ -230,16 +234,16 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     newest = listed_checkpoints(RunDir(run).checkpoints)[-1]
     second = evaluator(newest)
     assert (first["step"], second["step"], checkpoint_step(newest)) == (1, 2, 2)
-    assert sorted(calls) == ["_real", "load_classifier"]  # once for both checkpoints
+    assert sorted(calls) == ["load_classifier", "real_images"]  # once for both checkpoints
     fresh = evaluate_run.evaluate_run(run, newest, num_samples=40, cache_dir=str(cache))
     assert fresh["fd_digits"] == second["fd_digits"] != first["fd_digits"]
-    assert fresh["coverage"] == second["coverage"]
+    assert fresh["class_shares"] == second["class_shares"]
     # An export's uint8 samples of the same z are scored as the run's own: equal up to 8-bit rounding.
     model, _, _ = restore_model(run, newest)
-    fake = evaluate_run._generate(model, 40, 0, None)
+    fake = scorers.generate(model, 40, 0, None)
     scored = []
-    original = evaluate_run.DigitScorer.__call__
-    monkeypatch.setattr(evaluate_run.DigitScorer, "__call__",
+    original = scorers.DigitScorer.__call__
+    monkeypatch.setattr(scorers.DigitScorer, "__call__",
                         lambda self, images: scored.append(images) or original(self, images))
     exported = evaluate_run.CheckpointEvaluator(run, num_samples=40, cache_dir=str(cache)).score_exported(
         to_uint8(fake, (-1.0, 1.0)))

@@ -1,4 +1,5 @@
-"""FID / KID / IS of any images: two folders, a folder and an image .npz, a folder and saved statistics."""
+"""FID / KID / IS / precision, recall, density, coverage of any images: two folders, a folder and an
+image .npz, a folder and saved statistics; folders of mixed sizes by a named resize mode."""
 
 import json
 
@@ -71,15 +72,54 @@ def test_npz_statistics_and_npz_images_equal_the_folder(graph, folders, tmp_path
 
 
 def test_bad_sources_are_named(graph, folders, tmp_path):
-    mixed = write_folder(tmp_path / "mixed", blobs(4, 3))
-    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(mixed / "9999.png")
-    with pytest.raises(FeatureError, match=r"9999\.png is 16x16 but .*0000\.png is 32x32"):
-        score_images(str(mixed), str(folders["a"]), inception_weights=graph)
     with pytest.raises(FeatureError, match="neither a folder of images nor an .npz"):
         score_images(str(tmp_path / "missing"), str(folders["a"]), inception_weights=graph)
+    broken = write_folder(tmp_path / "broken", blobs(4, 3))
+    (broken / "0001.png").write_bytes(b"not a png")
+    with pytest.raises(FeatureError, match=r"0001\.png: not a readable image"):
+        score_images(str(broken), str(folders["a"]), inception_weights=graph)
     np.savez(tmp_path / "other.npz", mu=np.zeros(16), sigma=np.eye(16), extractor_sha256="0" * 64)
     with pytest.raises(FeatureError, match="another extractor"):
         score_images(str(folders["a"]), str(tmp_path / "other.npz"), inception_weights=graph)
+
+
+def test_a_folder_of_mixed_sizes_is_resized_by_the_named_mode(graph, folders, tmp_path):
+    """Every image reaches 299x299 by the mode (the peers resize too; clean-fid names its mode);
+    the legacy mode gives what the graph's own resize gives each image at its native size."""
+    images = blobs(5, 40)
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for i, image in enumerate(images):
+        size = (32, 32) if i % 2 else (48, 40)
+        Image.fromarray(image).resize(size, Image.Resampling.BILINEAR).save(mixed / f"{i:04d}.png")
+    scores = {mode: score_images(str(mixed), str(folders["b"]), inception_weights=graph, resize=mode)
+              for mode in ("legacy_tensorflow", "clean")}
+    assert scores["legacy_tensorflow"]["conventions"]["resize"] == "legacy_tensorflow"
+    assert scores["clean"]["conventions"]["resize"] == "clean"
+    assert scores["legacy_tensorflow"]["fid"] != scores["clean"]["fid"]
+    from lsgan_tf.evaluation.features import InceptionFeatures
+    from lsgan_tf.evaluation.images import image_files
+
+    extractor = InceptionFeatures(graph)
+    native = np.concatenate([extractor.batch(np.asarray(Image.open(path).convert("RGB"), np.float32)[None])[0]
+                             for path in image_files(str(mixed))])
+    resized = score_images(str(mixed), str(mixed), inception_weights=graph)  # identical sets: FID 0, P/R 1
+    assert resized["fid"] == pytest.approx(0.0, abs=1e-9) and resized["precision"] == resized["recall"] == 1.0
+    from lsgan_tf.evaluation.images import ScoredSource
+
+    source = ScoredSource(str(mixed))
+    source.extract(extractor)
+    np.testing.assert_allclose(source.features, native, rtol=1e-4, atol=1e-4)
+
+
+def test_two_image_sets_get_precision_recall_density_coverage_and_the_conventions(graph, folders):
+    same = score_images(str(folders["a"]), str(folders["b"]), inception_weights=graph)
+    shifted = score_images(str(folders["a"]), str(folders["shifted"]), inception_weights=graph)
+    for name in ("precision", "recall", "density", "coverage"):
+        assert 0.0 <= same[name] and 0.0 <= shifted[name]
+    assert shifted["precision"] < same["precision"] and shifted["coverage"] < same["coverage"]
+    assert same["conventions"]["kid"].startswith("100 subsets of min(1000, N)")
+    assert same["conventions"]["inception_score"].startswith("10 splits")
 
 
 @pytest.mark.slow

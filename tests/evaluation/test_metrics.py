@@ -1,5 +1,6 @@
 """FID / KID / IS against closed forms, scipy-free references and TF-GAN's classifier_metrics;
-mode statistics on hand-made point sets."""
+precision / recall / density / coverage against the authors' `prdc` package and closed cases;
+mode statistics on hand-made point sets. Each convention test names the mistake it catches."""
 
 import numpy as np
 import pytest
@@ -48,8 +49,9 @@ def test_frechet_distance_matches_tfgan():
     a = rng.standard_normal((3000, 8))
     b = rng.standard_normal((3000, 8)) * 1.3 + 0.2
     reference = float(cm.frechet_classifier_distance_from_activations(tf.constant(a), tf.constant(b)))
-    # TF-GAN uses the biased covariance (/N), this project numpy's unbiased one (/(N-1)).
-    assert metrics.frechet_distance(a, b) == pytest.approx(reference, rel=2e-3)
+    # Both use the unbiased covariance (N - 1) in float64; TF-GAN takes Tr sqrt(S_a S_b) as
+    # Tr sqrt(sqrt(S_a) S_b sqrt(S_a)) by eigen-decompositions: the same to round-off (2e-14 here).
+    assert metrics.frechet_distance(a, b) == pytest.approx(reference, rel=1e-9)
 
 
 def test_kid_matches_tfgan_and_an_explicit_double_loop():
@@ -76,8 +78,8 @@ def test_inception_score_bounds_and_tfgan():
     assert metrics.inception_score(one_hot)["inception_score"] == pytest.approx(10.0, rel=1e-6)
     cm = tfgan_oracle.load("python.eval.classifier_metrics")
     logits = np.random.default_rng(6).standard_normal((200, 7)) * 3
-    reference = float(cm.classifier_score_from_logits(tf.constant(logits)))
-    assert metrics.inception_score(logits)["inception_score"] == pytest.approx(reference, rel=1e-6)
+    reference = float(cm.classifier_score_from_logits(tf.constant(logits)))  # one split: the whole set
+    assert metrics.inception_score(logits, num_splits=1)["inception_score"] == pytest.approx(reference, rel=1e-6)
 
 
 def test_metric_input_errors():
@@ -194,3 +196,102 @@ def test_a_singular_product_is_handled_without_a_warning():
         warnings.simplefilter("error")
         distance = metrics.frechet_distance_from_statistics(np.zeros(3), singular, np.ones(3), singular)
     assert np.isfinite(distance) and distance == pytest.approx(3.0, abs=1e-3)
+
+
+def test_the_inception_score_takes_each_splits_own_marginal():
+    """Catches IS ignoring its splits, and IS taking one marginal over all splits: the first half
+    of the rows are all class 0 and the second half all class 1, confidently. Each half alone has
+    IS 1 (every row is its split's marginal); over the whole set, or against the whole set's
+    marginal, IS is 2. Ten splits is the default at any N."""
+    logits = np.full((100, 5), -50.0)
+    logits[:50, 0] = logits[50:, 1] = 0.0
+    assert metrics.inception_score(logits)["inception_score"] == pytest.approx(1.0, abs=1e-9)
+    assert metrics.inception_score(logits, num_splits=1)["inception_score"] == pytest.approx(2.0, rel=1e-9)
+    assert metrics.IS_SPLITS == 10
+
+
+def test_kid_draws_fresh_rows_of_both_sets_for_each_of_100_subsets():
+    """Catches KID reusing the same rows of either set in every subset: the default (100 subsets
+    of min(1000, N) rows) equals the mean of unbiased MMD^2 over subsets drawn one after the other
+    from default_rng(seed), a row set of the first features and then of the second per subset."""
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((1500, 5))
+    b = rng.standard_normal((1200, 5)) * 1.1
+    draws = np.random.default_rng(0)
+    values = []
+    for _ in range(100):
+        x, y = a[draws.choice(1500, 1000, replace=False)], b[draws.choice(1200, 1000, replace=False)]
+        k_xx, k_yy, k_xy = ((x @ x.T / 5 + 1) ** 3, (y @ y.T / 5 + 1) ** 3, (x @ y.T / 5 + 1) ** 3)
+        values.append((k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (1000 * 999) - 2 * k_xy.mean())
+    scores = metrics.kernel_inception_distance(a, b)
+    assert scores["kid"] == pytest.approx(np.mean(values), rel=1e-9)
+    assert scores["kid_std"] == pytest.approx(np.std(values), rel=1e-9) and scores["kid_std"] > 0
+
+
+def test_a_singular_covariance_product_falls_back_to_a_finite_distance():
+    """Catches a missing fallback: S_a S_b here has no square root (scipy's sqrtm returns NaN), and
+    the TTUR regularisation eps * I gives the distance of the eigen reference to 3e-4."""
+    cov_a = np.array([[2.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    v = np.array([2.0, 1.0, -1.0])
+    cov_b = np.outer(v, v)
+    w, vectors = np.linalg.eigh(cov_a)
+    root_a = vectors @ np.diag(np.sqrt(np.clip(w, 0, None))) @ vectors.T
+    trace_root = np.sum(np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)))
+    exact = 3.0 + np.trace(cov_a) + np.trace(cov_b) - 2.0 * trace_root
+    distance = metrics.frechet_distance_from_statistics(np.zeros(3), cov_a, np.ones(3), cov_b)
+    assert np.isfinite(distance) and distance == pytest.approx(exact, rel=1e-3)
+
+
+def test_the_distance_of_a_set_to_itself_is_exactly_zero():
+    """Catches a missing clamp: for these features Tr(S + S - 2 sqrt(S S)) rounds to -2e-14."""
+    a = np.random.default_rng(0).standard_normal((50, 8))
+    assert metrics.frechet_distance(a, a) == 0.0
+
+
+def prdc_reference(real, fake, k):
+    import contextlib
+    import io
+
+    prdc = pytest.importorskip("prdc")  # the authors' reference (Naeem et al.), requirements-oracle.txt
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints the set sizes
+        return prdc.compute_prdc(real_features=real, fake_features=fake, nearest_k=k)
+
+
+def test_precision_recall_density_coverage_equal_the_authors_prdc_in_blocks():
+    rng = np.random.default_rng(9)
+    real = rng.standard_normal((300, 16)).astype(np.float32)
+    fake = (rng.standard_normal((250, 16)) * 1.2 + 0.3).astype(np.float32)
+    ours = metrics.precision_recall_density_coverage(real, fake, block=37)  # blocks that do not divide the sets
+    three, five = prdc_reference(real, fake, 3), prdc_reference(real, fake, 5)
+    assert ours["precision"] == pytest.approx(three["precision"], abs=1e-6)
+    assert ours["recall"] == pytest.approx(three["recall"], abs=1e-6)
+    assert ours["density"] == pytest.approx(five["density"], abs=1e-6)
+    assert ours["coverage"] == pytest.approx(five["coverage"], abs=1e-6)
+    assert 0 < ours["precision"] < 1 and 0 < ours["recall"] < 1 and 0 < ours["coverage"] < 1
+
+
+def test_precision_recall_density_coverage_on_closed_cases():
+    rng = np.random.default_rng(10)
+    real = rng.standard_normal((200, 8))
+    same = metrics.precision_recall_density_coverage(real, real)
+    # identical sets: every fake is its own real point, and a real ball (radius: its 5th
+    # neighbour, exclusive) holds itself and 4 others, so the balls hold 5 N fakes: density 1.
+    assert same == {"precision": 1.0, "recall": 1.0, "density": 1.0, "coverage": 1.0}
+    far = metrics.precision_recall_density_coverage(real, real + 1000.0)
+    assert far == {"precision": 0.0, "recall": 0.0, "density": 0.0, "coverage": 0.0}
+    # A real set that repeats its rows (the rendered shift digits do) counts each once: with the
+    # repeats kept, every ball would have radius 0 and hold nothing.
+    repeated = np.repeat(real[:40], 30, axis=0)
+    assert metrics.precision_recall_density_coverage(repeated, real[:40]) == same
+
+
+def test_precision_recall_density_coverage_memory_grows_with_the_block_not_the_square():
+    import tracemalloc
+
+    rng = np.random.default_rng(11)
+    real, fake = rng.standard_normal((4000, 8)), rng.standard_normal((4000, 8))
+    tracemalloc.start()
+    metrics.precision_recall_density_coverage(real, fake, block=100)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40e6, f"{peak / 1e6:.0f} MB, where 4,000 x 4,000 distances are {4000 * 4000 * 8 / 1e6:.0f} MB"

@@ -241,7 +241,9 @@ def test_training_pipelines_run_without_tf_data_autotuning(dataset):
 
 def test_automatic_steps_per_execution():
     assert TrainConfig(dataset="mixture").resolve().steps_per_execution == 100
-    assert TrainConfig(dataset="mixture", log_every=30, sample_every=60, checkpoint_every=90).resolve().steps_per_execution == 30
+    assert TrainConfig(dataset="mixture", log_every=30, sample_every=60, checkpoint_every=90,
+                       eval_every=180).resolve().steps_per_execution == 30
+    assert TrainConfig(dataset="mixture", log_every=30, sample_every=60, checkpoint_every=90).resolve().steps_per_execution == 10  # eval_every 5000
     assert TrainConfig(dataset="mixture", log_every=7).resolve().steps_per_execution == 1
     assert TrainConfig(dataset="digits").resolve().steps_per_execution == 1
     with pytest.raises(ConfigError, match="--steps_per_execution=3 must divide --log_every=100"):
