@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup train test test-fast clean
+.PHONY: setup train lint test test-fast clean
 
 setup: $(STAMP)
 
@@ -22,10 +22,14 @@ $(STAMP): requirements.txt requirements-oracle.txt pyproject.toml
 train: $(STAMP)
 	$(PY) train.py --dataset=digits --arch_option=d_fc_norm=false --steps=1500 --sample_every=500 --out_dir=runs/demo
 
+# The linter (ruff, configured in pyproject.toml) runs before the tests: a lint error fails `make test`.
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
 # Two pytest workers (pytest-xdist): most tests are single-threaded Python and graph building,
-# so two of them keep both cores of a 2-core machine busy. Expensive fixtures (trained classifiers,
-# exported runs) are made once for both workers (tests/conftest.py: shared_across_workers).
-test: $(STAMP)
+# so two of them keep both cores of a 2-core machine busy. Expensive fixtures (exported runs, the
+# run-safety runs) are made once for both workers (tests/conftest.py: shared_across_workers).
+test: lint
 	$(PY) -m pytest -q -n 2 --dist=worksteal tests
 
 test-fast: $(STAMP)

@@ -88,7 +88,7 @@ def main(argv) -> int:
         return 2
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="2")
     try:
-        import torch  # noqa: F401
+        import torch  # noqa: F401  (only whether it imports)
 
         has_torch = True
     except ImportError:

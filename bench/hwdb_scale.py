@@ -33,10 +33,10 @@ STAGE = """
 import json, resource, sys, time
 stage, data_dir, batches = sys.argv[1], sys.argv[2], int(sys.argv[3])
 from lsgan_tf import presets
-from lsgan_tf.data import datasets, hwdb
+from lsgan_tf.data import classes, datasets, hwdb
 started = time.perf_counter()
 if stage == "scan":
-    table = hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(data_dir)))
+    table = classes.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(data_dir)))
     result = {"classes_held": len(table.present()), "samples": sum(table.counts)}
 else:
     from bench.pipeline import images_per_second

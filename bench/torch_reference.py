@@ -160,10 +160,9 @@ def images_per_second(arch: str, steps: int, iteration_kind: str, device: str = 
     scaler = torch.amp.GradScaler(device, enabled=autocast == "float16")
     region = ((lambda: torch.autocast(device, dtype=getattr(torch, autocast))) if autocast
               else contextlib.nullcontext)
-    conditioned = (lambda *args: args + (labels,)) if classes else (lambda *args: args)  # noqa: E731
-    G = lambda z: generator(*conditioned(z))  # noqa: E731
-    D = lambda x: discriminator(*conditioned(x))  # noqa: E731
-
+    conditioned = (lambda *args: args + (labels,)) if classes else (lambda *args: args)
+    G = lambda z: generator(*conditioned(z))
+    D = lambda x: discriminator(*conditioned(x))
     def d_loss_of(fake):
         return 0.5 * ((D(real) - 1) ** 2).mean() + 0.5 * ((D(fake) + 1) ** 2).mean()
 

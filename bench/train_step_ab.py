@@ -1,20 +1,20 @@
 """A/B of two ways to run the same training iteration, in one process, per architecture:
-lsgan_tf's Adam and batch norm kernels against Keras' (`--compare=fused_kernels`), or XLA
-against plain graph mode (`--compare=xla`).
+lsgan_tf's fast kernels against Keras' own layers and Adam (`--compare=kernels`: --kernels=fast
+against --kernels=keras), or XLA against plain graph mode (`--compare=xla`).
 
-  .venv/bin/python -m bench.train_step_ab --compare=fused_kernels --archs=digits --blocks=12
+  .venv/bin/python -m bench.train_step_ab --compare=kernels --archs=digits --blocks=12
   .venv/bin/python -m bench.train_step_ab --compare=xla --archs=digits,mixture --blocks=8
 
 Both variants are built from the paper preset (same weights, same synthetic batch) and traced
 first; then blocks of `--steps_per_block` iterations alternate between them (A B, B A, ...), so
 that the drift of a noisy machine hits both alike. Reported: each variant's median ms per
 iteration and the median over blocks of the ratio B / A (below 1: B is faster). The kernels of
-lsgan_tf/training/optimizers.py and lsgan_tf/architectures/batch_norm.py and --jit_compile=auto
-(lsgan_tf/training/build.py) were chosen from these tables.
+lsgan_tf/kernels and --jit_compile=auto (lsgan_tf/training/build.py) were chosen from these tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import statistics
@@ -28,32 +28,14 @@ from lsgan_tf.architectures import HWDB_CLASSES
 
 FLAGS = flags.FLAGS
 COMPARISONS = {  # name: (A, B)
-    "fused_kernels": ("Keras Adam+BN", "fused Adam+BN"),
+    "kernels": ("--kernels=keras", "--kernels=fast"),
     "xla": ("graph", "XLA"),
 }
-flags.DEFINE_enum("compare", "fused_kernels", sorted(COMPARISONS), "What B changes against A.")
+flags.DEFINE_enum("compare", "kernels", sorted(COMPARISONS), "What B changes against A.")
 flags.DEFINE_list("archs", ["digits", "dcgan64", "cat128", "scene112", "hwdb", "mixture"], "Architectures.")
 flags.DEFINE_integer("blocks", 8, "Timed blocks per variant.")
 flags.DEFINE_integer("steps_per_block", 0, "Iterations per block (0: about 1 s of work, at least 1).")
 flags.DEFINE_string("out", None, "JSON output (default bench/results/train_step_ab_<compare>.json).")
-
-
-def keras_kernels_gan(config):
-    """The preset's GAN built with Keras' BatchNormalization layers and Adam optimizers."""
-    from unittest import mock
-
-    import keras
-
-    from lsgan_tf.architectures import blocks
-    from lsgan_tf.training.build import build_gan
-
-    with mock.patch.object(blocks, "BatchNorm", keras.layers.BatchNormalization):
-        model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
-    for name, network in (("d_optimizer", model.discriminator), ("g_optimizer", model.generator)):
-        plain = keras.optimizers.Adam.from_config(getattr(model, name).get_config())
-        plain.build(network.trainable_variables)
-        setattr(model, name, plain)
-    return model
 
 
 def variant(config, data, b_side: bool):
@@ -62,10 +44,9 @@ def variant(config, data, b_side: bool):
 
     from lsgan_tf.training.build import build_gan
 
-    if FLAGS.compare == "fused_kernels" and not b_side:
-        model = keras_kernels_gan(config)
-    else:
-        model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
+    if FLAGS.compare == "kernels" and not b_side:
+        config = dataclasses.replace(config, kernels="keras")
+    model = build_gan(config, num_classes=HWDB_CLASSES if config.conditional else None)
     step = tf.function(lambda: model.train_step(data), jit_compile=b_side and FLAGS.compare == "xla")
     started = time.perf_counter()
     for _ in range(2):

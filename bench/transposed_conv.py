@@ -1,7 +1,7 @@
 """Time every `transposed_conv` method (TensorFlow's native Conv2DBackpropInput, stride phases,
 flipped stride-1 conv) on the transposed convs the papers' networks run at batch 64: each
 generator's TCONV forward passes and each discriminator conv's input gradient. The
-fastest-per-shape rule in lsgan_tf/architectures/fast_conv.py comes from this table.
+fastest-per-shape rule in lsgan_tf/kernels/conv.py comes from this table.
 
   .venv/bin/python -m bench.transposed_conv --repeats=5     # prints a table, writes JSON
 """
@@ -45,7 +45,7 @@ def main(argv) -> None:
     del argv
     import tensorflow as tf
 
-    from lsgan_tf.architectures.fast_conv import fastest_method, flipped_conv_applies, transposed_conv
+    from lsgan_tf.kernels.conv import fastest_method, flipped_conv_applies, transposed_conv
 
     rows = []
     for where, size, c_in, c_out, kernel, stride, output_size in SHAPES:

@@ -49,10 +49,9 @@ def _records(path: str):
 
 
 def _run(label: str, arch_option, z, real):
-    from study_lib.diagnostics import SharedGradientRecorder
-
     from lsgan_tf.config import TrainConfig
     from lsgan_tf.training.loop import train
+    from study_lib.diagnostics import SharedGradientRecorder
 
     name = label.replace(" ", "_").replace("'", "")
     path = os.path.join(FLAGS.out, f"{name}.jsonl")
@@ -72,11 +71,10 @@ def _run(label: str, arch_option, z, real):
 def _frozen_comparison(label: str, z, real):
     """The exact network's kept checkpoints measured twice: as trained (FC BN on the fake
     batch) and with that BN frozen to its moving statistics."""
-    from study_lib.diagnostics import shared_change_gradients
-
     from lsgan_tf.runs import RunDir
     from lsgan_tf.training.build import restore_model
     from lsgan_tf.training.checkpoints import listed_checkpoints
+    from study_lib.diagnostics import shared_change_gradients
 
     run_dir = os.path.join(FLAGS.out, "runs", label.replace(" ", "_").replace("'", ""))
     rows = []
@@ -94,11 +92,11 @@ def main(argv) -> None:
     del argv
     quiet.quiet_tensorflow_startup()
     import numpy as np
-    from study_lib.curves import curves_png
 
     from lsgan_tf import presets
     from lsgan_tf.data.datasets import make_dataset
     from lsgan_tf.noise import draw_z
+    from study_lib.curves import curves_png
 
     os.makedirs(FLAGS.out, exist_ok=True)
     preset = presets.get("digits")

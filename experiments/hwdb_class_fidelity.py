@@ -28,9 +28,7 @@ def main(argv) -> int:
     del argv
     quiet.quiet_tensorflow_startup()
 
-    from study_lib.curves import curves_png
-
-    from lsgan_tf.data import hwdb
+    from lsgan_tf.data import classes
     from lsgan_tf.evaluation.run import evaluate_checkpoints
     from lsgan_tf.runs import RunDir
     from lsgan_tf.samples import sample_grid
@@ -38,11 +36,12 @@ def main(argv) -> int:
     from lsgan_tf.training.checkpoints import listed_checkpoints
     from lsgan_tf.utils.atomic import write_json
     from lsgan_tf.utils.images import save_png
+    from study_lib.curves import curves_png
 
     run = RunDir(FLAGS.run_dir)
     table = run.class_table()
     if table is None:
-        print(f"{FLAGS.run_dir} is not a conditional HWDB run (no {hwdb.CLASSES_FILE}).", file=sys.stderr)
+        print(f"{FLAGS.run_dir} is not a conditional HWDB run (no {classes.CLASSES_FILE}).", file=sys.stderr)
         return 2
     scores = evaluate_checkpoints(FLAGS.run_dir, listed_checkpoints(run.checkpoints), num_samples=FLAGS.num_samples)
     os.makedirs(FLAGS.out, exist_ok=True)

@@ -52,9 +52,9 @@ def plot_grid(samples_by_step, path, title, kind="histogram"):
     matplotlib.use("Agg")
     from matplotlib import pyplot
     from scipy.stats import gaussian_kde
-    from study_lib.mixture_ensemble import sample_real
 
     from lsgan_tf.data.mixture import mixture_centers
+    from study_lib.mixture_ensemble import sample_real
 
     steps = sorted(samples_by_step)
     seeds, count = samples_by_step[steps[0]].shape[:2]
@@ -92,12 +92,12 @@ def plot_grid(samples_by_step, path, title, kind="histogram"):
 def speed_comparison(steps: int, seeds: int) -> dict:
     """Seconds per step: the ensemble of `seeds` vs one GAN model (x seeds, sequentially)."""
     import tensorflow as tf
-    from study_lib.mixture_ensemble import MixtureEnsemble
 
     from lsgan_tf import architectures
     from lsgan_tf.data.mixture import mixture_dataset
     from lsgan_tf.gan import GAN
     from lsgan_tf.training.build import make_optimizer
+    from study_lib.mixture_ensemble import MixtureEnsemble
 
     ensemble = MixtureEnsemble(range(seeds))
     ensemble.train(0, 10)

@@ -28,9 +28,9 @@ from lsgan_tf.export.model_card import SHIPPED_FILE_HEADING, model_card, shipped
 from lsgan_tf.export.run import export_run
 from lsgan_tf.gan import global_step
 from lsgan_tf.training.build import restore_model
+from lsgan_tf.utils.atomic import write_bytes
 from lsgan_tf.utils.cache import cache_directory
 from lsgan_tf.utils.commands import as_console_scripts
-from lsgan_tf.utils.atomic import write_bytes
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A trained train.py --out_dir (not with --rescore).")

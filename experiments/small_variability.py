@@ -53,9 +53,10 @@ LEFT_PLATEAU_CLASSES = 8  # a checkpoint covering this many classes draws digits
 
 def _sources():
     """(label, dataset preset, data_dir) for every digit set the flags ask for."""
-    from lsgan_tf.data.datasets import RENDERED_DIGIT_VARIANTS
+    from lsgan_tf.presets import PRESETS
 
-    presets = {variant: dataset for dataset, variant in RENDERED_DIGIT_VARIANTS.items()}  # shift -> digits
+    presets = {preset.options["variant"]: name for name, preset in PRESETS.items()
+               if preset.reader == "rendered_digits"}  # shift -> digits
     unknown = sorted(set(FLAGS.sets) - set(presets))
     if unknown:
         raise app.UsageError(f"--sets: unknown {unknown}; expected some of {sorted(presets)}.")

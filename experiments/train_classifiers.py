@@ -43,10 +43,11 @@ flags.DEFINE_string("out", None, "Where to write the weights (default: lsgan_tf/
 
 def official_digits(path: str) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
     """{variant: (uint8 images, labels)} of the authors' archive."""
-    from lsgan_tf.data.tfds_builders import AUTHORS_DIGIT_FOLDERS, authors_digits
+    from lsgan_tf.data.digits_render import AUTHORS_FOLDERS
+    from lsgan_tf.data.tfds_builders import authors_digits
 
     sets = {}
-    for variant in AUTHORS_DIGIT_FOLDERS:
+    for variant in AUTHORS_FOLDERS:
         read = list(authors_digits(path, variant))
         sets[variant] = (np.stack([image for _, image, _ in read]), np.asarray([digit for _, _, digit in read]))
     return sets
@@ -81,11 +82,11 @@ def train_digits(out: str) -> Dict:
 def render_writer(job) -> Tuple[np.ndarray, np.ndarray]:
     """All 3,755 level-1 characters by one synthetic writer, as 28x28 training images and labels."""
     writer, seed = job
-    from lsgan_tf.data import hwdb, hwdb_render
+    from lsgan_tf.data import classes, hwdb, hwdb_render
 
     fonts = hwdb_render.find_fonts()
     images, labels = [], []
-    for label, (code, bitmap) in enumerate(hwdb_render.writer_samples(hwdb.LEVEL1_CODES, 1, writer, seed, fonts)):
+    for label, (code, bitmap) in enumerate(hwdb_render.writer_samples(classes.LEVEL1_CODES, 1, writer, seed, fonts)):
         images.append(hwdb.preprocess(bitmap))
         labels.append(label)
     return np.stack(images), np.asarray(labels, np.int32)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.3.0"
+from lsgan_tf.version import __version__
 
 _EXPORTS = {
     "GAN": "lsgan_tf.gan",

@@ -1,8 +1,11 @@
-"""The errors a user can cause, in one place below every other module.
+"""The errors the command-line tools report, in one place below every other module.
 
 Each is a ValueError (RuntimeError for a diverged run) whose message names the flag, file or
 step at fault and says what to do; the command-line tools print it as one line, without a
-traceback, and exit with status 2 (3 for a diverged run).
+traceback, and exit with status 2 (3 for a diverged run). The format errors of single readers
+(GntFormatError, ImageDecodeError, PreparedDatasetError, FontError) and of metric inputs
+(MetricInputError) live beside the code that raises them, also ValueErrors with a message of the
+same kind, and reach a user as the DataError or FeatureError of the command that met them.
 """
 
 from __future__ import annotations

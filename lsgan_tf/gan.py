@@ -210,9 +210,9 @@ class GAN(keras.Model):
         """z of shape (batch_size, z_dim) from the model's noise distribution and seed stream
         (under tf.distribute: this replica's rows of the global batch's z)."""
         if self.noise == "uniform":
-            draw = lambda shape: keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)  # noqa: E731
+            draw = lambda shape: keras.random.uniform(shape, -1.0, 1.0, seed=self.seed_generator)
         else:
-            draw = lambda shape: keras.random.normal(shape, seed=self.seed_generator)  # noqa: E731
+            draw = lambda shape: keras.random.normal(shape, seed=self.seed_generator)
         return replica_share_of_global_draw(draw, (batch_size, self.z_dim))
 
     # ------------------------------------------------------------------ objective
@@ -228,7 +228,7 @@ class GAN(keras.Model):
         """The family's gradient penalty (unweighted), or 0 for families without one."""
         if self.objective.penalty is None:
             return ops.zeros((), dtype=keras.config.floatx())
-        critic = lambda x: self._scores(x, labels)  # noqa: E731
+        critic = lambda x: self._scores(x, labels)
         return self.objective.penalty(critic, real, fake, c=self.gp_c, seed=self.seed_generator)
 
     def _scores(self, images, labels):

@@ -1,4 +1,4 @@
-"""GAN objectives: least squares (LSGAN), non-saturating / minimax (NS-GAN) and Wasserstein.
+"""GAN objectives: least squares (LSGAN), non-saturating (NS-GAN) and Wasserstein.
 
 Every function takes the discriminator's raw outputs (scores or logits, no sigmoid applied)
 and returns a scalar. Equation numbers refer to Mao et al., "On the Effectiveness of Least
@@ -25,7 +25,6 @@ __all__ = [
     "least_squares_generator_loss",
     "ns_discriminator_loss",
     "ns_generator_loss",
-    "minimax_generator_loss",
     "wasserstein_discriminator_loss",
     "wasserstein_generator_loss",
     "dragan_penalty",
@@ -114,11 +113,6 @@ def ns_discriminator_loss(real_logits, fake_logits):
 def ns_generator_loss(fake_logits):
     """Non-saturating generator loss: E_z[-log sigmoid(D(G(z)))]."""
     return _sigmoid_cross_entropy(fake_logits, 1.0)
-
-
-def minimax_generator_loss(fake_logits):
-    """Minimax (M-GAN) generator loss: E_z[log(1 - sigmoid(D(G(z))))]."""
-    return -_sigmoid_cross_entropy(fake_logits, 0.0)
 
 
 def wasserstein_discriminator_loss(real_scores, fake_scores):

@@ -21,7 +21,7 @@ import os
 from typing import Any, Dict, Optional, Tuple
 
 from lsgan_tf.config import TrainConfig
-from lsgan_tf.data import hwdb
+from lsgan_tf.data import classes
 from lsgan_tf.errors import ConfigError, RunError
 from lsgan_tf.utils.atomic import write_bytes, write_json
 
@@ -69,7 +69,7 @@ class RunDir:
     metrics_file = _run_file("metrics.jsonl", "the scores while training, one JSON row per evaluation")
     best = _run_file("best", "with --keep_best: the checkpoint of the best score while training")
     best_record = _run_file(os.path.join("best", "best.json"), "the step, metric and value of best/'s checkpoint")
-    classes_file = _run_file(hwdb.CLASSES_FILE, "a conditional HWDB run's class table")
+    classes_file = _run_file(classes.CLASSES_FILE, "a conditional HWDB run's class table")
 
     def sample_path(self, step: int) -> str:
         """The fixed-noise grid written at `step`."""
@@ -117,13 +117,13 @@ class RunDir:
         return changed
 
     # --------------------------------------------------------------- class table
-    def write_class_table(self, table: hwdb.ClassTable) -> str:
+    def write_class_table(self, table: classes.ClassTable) -> str:
         """Keeps the run's class table beside its config, whatever route the data came by."""
         return write_bytes(self.classes_file, table.to_tsv().encode("utf-8"))
 
-    def class_table(self) -> Optional[hwdb.ClassTable]:
+    def class_table(self) -> Optional[classes.ClassTable]:
         """The class table a conditional HWDB run trained with (None for other runs)."""
         if not os.path.exists(self.classes_file):
             return None
         with open(self.classes_file, encoding="utf-8") as handle:
-            return hwdb.ClassTable.from_tsv(handle.read())
+            return classes.ClassTable.from_tsv(handle.read())

@@ -24,7 +24,7 @@ def loopback_server() -> Iterator[Loopback]:
     state = Loopback()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the http.server name)
+        def do_GET(self):  # http.server calls it by this name
             state.requests.append(self.path)
             body = state.files.get(self.path)
             if body is None:

@@ -34,7 +34,7 @@ a class occurs twice in a batch (gan.py `_apply` now sums the slices first).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Tuple
 
 import keras
 import numpy as np

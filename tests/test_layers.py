@@ -16,9 +16,9 @@ from tests.conftest import ROOT, subprocess_env
 PACKAGE = os.path.join(ROOT, "lsgan_tf")
 # Bottom to top. A module belongs to the first layer one of whose prefixes it starts with.
 LAYERS = (
-    ("lsgan_tf.errors", "lsgan_tf.utils", "lsgan_tf.pretrained"),
-    ("lsgan_tf.noise", "lsgan_tf.presets", "lsgan_tf.losses", "lsgan_tf.penalties", "lsgan_tf.architectures",
-     "lsgan_tf.data"),
+    ("lsgan_tf.errors", "lsgan_tf.version", "lsgan_tf.utils", "lsgan_tf.pretrained"),
+    ("lsgan_tf.noise", "lsgan_tf.presets", "lsgan_tf.losses", "lsgan_tf.penalties", "lsgan_tf.kernels",
+     "lsgan_tf.architectures", "lsgan_tf.data"),
     ("lsgan_tf.objectives", "lsgan_tf.gan"),
     ("lsgan_tf.config", "lsgan_tf.samples"),
     ("lsgan_tf.runs",),

@@ -39,7 +39,7 @@ def test_other_families_route_to_their_own_losses():
 
 
 def test_penalties_are_the_papers():
-    critic = lambda x: ops.sum(x * x, axis=1)  # noqa: E731  grad = 2x: the penalty has a closed form
+    critic = lambda x: ops.sum(x * x, axis=1)  # grad = 2x: the penalty has a closed form
     real = np.array([[0.3, -0.1], [0.2, 0.4]], np.float32)
     for name, direct in (("lsgan_gp", lambda: penalties.dragan_penalty(critic, real, c=2.0, seed=5)),
                          ("wgan_gp", lambda: penalties.wgan_gp_penalty(critic, real, -real, seed=5))):

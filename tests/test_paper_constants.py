@@ -11,9 +11,9 @@ import keras
 import pytest
 
 from lsgan_tf import presets
-from lsgan_tf.architectures.batch_norm import BatchNorm
 from lsgan_tf.architectures.blocks import LabelProjection
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.kernels.batch_norm import BatchNorm
 from lsgan_tf.training.build import build_gan
 from tests.paper_differences import authors_run, differences_of, listed_differences
 from tests.reference import constants as authors
@@ -35,7 +35,6 @@ def resolved(dataset: str, *flags: str) -> TrainConfig:
 
 def training_constants(config: TrainConfig) -> Dict[str, Any]:
     """The training constants of a resolved config, in the reference's vocabulary."""
-    preset = config.preset
     return {
         "d_lr": config.lr, "g_lr": config.g_lr, "beta_1": config.beta_1, "beta_2": config.beta_2,
         "epsilon": config.epsilon, "batch_size": config.batch_size, "z_dim": config.z_dim, "noise": config.noise,
@@ -67,7 +66,7 @@ def network_constants(config: TrainConfig) -> Dict[str, Any]:
     """The constants of the networks `config` builds, read off the built Keras models."""
     model = build_gan(config, 3740 if config.conditional else None)
     generator, discriminator = model.generator, model.discriminator
-    dense = lambda net: _layers(net, keras.layers.Dense)  # noqa: E731
+    dense = lambda net: _layers(net, keras.layers.Dense)
     biases = [layer.bias_initializer for net in (generator, discriminator)
               for layer in net.layers if hasattr(layer, "bias_initializer")]
     bias = _one((float(keras.ops.convert_to_numpy(init((1,)))[0]) for init in biases), "bias initialiser")

@@ -14,8 +14,7 @@ from typing import Iterator, Optional
 import keras
 from keras import layers, ops
 
-from lsgan_tf.architectures.batch_norm import BatchNorm
-from lsgan_tf.architectures.fast_conv import FastConv2D, FastConv2DTranspose
+from lsgan_tf import kernels
 
 LEAKY_RELU_SLOPE = 0.2
 BN_MOMENTUM = 0.9
@@ -37,9 +36,10 @@ def synchronized_batch_norm(enabled: bool = True) -> Iterator[None]:
         _SYNCHRONIZED.reset(token)
 
 
-def batch_norm(name: Optional[str] = None) -> BatchNorm:
-    """Batch normalisation with the authors' decay (0.9) and epsilon (1e-5) (batch_norm.py)."""
-    return BatchNorm(
+def batch_norm(name: Optional[str] = None) -> layers.BatchNormalization:
+    """Batch normalisation with the authors' decay (0.9) and epsilon (1e-5), by the selected
+    kernels (lsgan_tf/kernels)."""
+    return kernels.batch_normalization()(
         momentum=BN_MOMENTUM, epsilon=BN_EPSILON, synchronized=_SYNCHRONIZED.get(), name=name
     )
 
@@ -77,9 +77,9 @@ def dense_block(x, units: int, *, norm: bool, act: Optional[str], name: str, ini
 def conv_block(x, filters: int, kernel: int, stride: int, *, norm: bool, act: Optional[str], name: str):
     """CONV(K, S, O) with same padding [-> BN] [-> activation], TruncatedNormal(0.02) kernel.
 
-    The layer is Keras' Conv2D with a faster input gradient (fast_conv.py).
+    The layer is Keras' Conv2D, with a faster input gradient by the fast kernels (lsgan_tf/kernels).
     """
-    x = FastConv2D(
+    x = kernels.conv2d()(
         filters,
         kernel,
         strides=stride,
@@ -105,9 +105,9 @@ def deconv_block(
     """TCONV(K, S, O) with same padding [-> BN] [-> activation], RandomNormal(0.02) kernel.
 
     `output_padding=0` with stride 2 and kernel 3 maps 4x4 to 7x7 (Table 5's generator). The
-    layer is Keras' Conv2DTranspose with a faster forward pass (fast_conv.py).
+    layer is Keras' Conv2DTranspose, with a faster forward pass by the fast kernels (lsgan_tf/kernels).
     """
-    x = FastConv2DTranspose(
+    x = kernels.conv2d_transpose()(
         filters,
         kernel,
         strides=stride,

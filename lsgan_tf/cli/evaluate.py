@@ -42,7 +42,8 @@ flags.DEFINE_string("images", None, "Score these images instead of a run: a fold
 flags.DEFINE_string("reference", None, "With --images: the images to compare with (folder or .npz) or an .npz of "
                     "saved statistics (mu, sigma, as TTUR and pytorch-fid write them).")
 flags.DEFINE_enum("resize", "legacy_tensorflow", ["legacy_tensorflow", "clean"], "With --images: how images reach "
-                  "Inception's 299x299 (any sizes may mix): legacy_tensorflow, the 2015 graph's own TF1 bilinear resize "
+                  "Inception's 299x299 (any sizes may mix): legacy_tensorflow, the 2015 graph's own TF1 bilinear "
+                  "resize "
                   "(TTUR, pytorch-fid, published FIDs), or clean, clean-fid's PIL bicubic; recorded with the scores.")
 flags.DEFINE_string("save_stats", None, "With --images: write their Inception statistics (mu, sigma) to this .npz.")
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")

@@ -22,8 +22,10 @@ flags.DEFINE_string("out", None, "Output folder.", required=True)
 flags.DEFINE_integer("version", 1, "SavedModel version number (TF Serving's numbered sub-folder).")
 flags.DEFINE_list("formats", ["saved_model", "tflite"], "Any of saved_model, tflite.")
 flags.DEFINE_integer("tflite_batch", 1, "Static batch of the TFLite models (mobile GPU delegates need one).")
-flags.DEFINE_list("quantize", ["none", "float16", "dynamic"], "TFLite variants: none (float32), float16, dynamic (int8 weights).")
-flags.DEFINE_integer("max_sample", 1024, "Largest num the SavedModel's sample signature accepts (larger and non-positive requests are rejected before any allocation).")
+flags.DEFINE_list("quantize", ["none", "float16", "dynamic"], "TFLite variants: none (float32), float16, dynamic (int8 "
+                                                              "weights).")
+flags.DEFINE_integer("max_sample", 1024, "Largest num the SavedModel's sample signature accepts (larger and "
+                                         "non-positive requests are rejected before any allocation).")
 flags.DEFINE_enum("ema", "auto", ["auto", "true", "false"], "Export the EMA generator: auto = when the run kept one.")
 
 

@@ -23,10 +23,12 @@ from lsgan_tf.utils.images import save_png
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("out", None, "Output root; the images go to <out>/<variant>/<digit>/<i>.png.", required=True)
-flags.DEFINE_enum("variant", "shift", list(digits_render.VARIANTS), "shift: random horizontal shift; shift_rotate: plus a 0-10 degree rotation.")
+flags.DEFINE_enum("variant", "shift", list(digits_render.VARIANTS), "shift: random horizontal shift; shift_rotate: "
+                                                                    "plus a 0-10 degree rotation.")
 flags.DEFINE_integer("per_class", 1000, "Images per digit (the paper: 1000).")
 flags.DEFINE_integer("seed", 0, "Random seed.")
-flags.DEFINE_string("font", None, "A TrueType font file. Default: Liberation Serif if installed, else matplotlib's STIX serif.")
+flags.DEFINE_string("font", None, "A TrueType font file. Default: Liberation Serif if installed, else matplotlib's "
+                                  "STIX serif.")
 flags.DEFINE_boolean("overwrite", False, "Replace <out>/<variant> if it exists.")
 
 

@@ -19,11 +19,13 @@ from lsgan_tf.utils import quiet
 quiet.quiet_tensorflow_startup()
 
 from lsgan_tf.cli.prep_common import define_output_flags, fail, print_summary, progress
-from lsgan_tf.data import hwdb, records
+from lsgan_tf.data import classes, hwdb, records
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("src", None, "Folder holding the HWDB1.0 .gnt files (searched recursively).", required=True)
-flags.DEFINE_enum("classes", "level1", list(hwdb.CLASS_SETS), "level1: the 3,755 GB2312-80 level-1 hanzi, in code order (HWDB1.0 holds 3,740 of them); all: those, then every other tag present.")
+flags.DEFINE_enum("classes", "level1", list(classes.CLASS_SETS), "level1: the 3,755 GB2312-80 level-1 hanzi, in code "
+                                                                 "order (HWDB1.0 holds 3,740 of them); all: those, "
+                                                                 "then every other tag present.")
 flags.DEFINE_boolean("keep_aspect", True, "Pad to square keeping the aspect ratio (false: the authors' stretch).")
 flags.DEFINE_boolean("invert", True, "Bright ink on a dark background (false: the authors' black on white).")
 define_output_flags("the rest of a file after a corrupt record", 20000)
@@ -36,7 +38,7 @@ def main(argv) -> int:
     try:
         files = hwdb.find_gnt_files(FLAGS.src)
         counts = hwdb.count_classes(files, FLAGS.skip_corrupt, errors)
-        table = hwdb.ClassTable.from_counts(counts, FLAGS.classes)
+        table = classes.ClassTable.from_counts(counts, FLAGS.classes)
         total = sum(table.counts)
         samples = hwdb.iter_samples(
             files, table, keep_aspect=FLAGS.keep_aspect, invert=FLAGS.invert,
@@ -49,7 +51,7 @@ def main(argv) -> int:
                 {"dataset": "hwdb", "num_classes": len(table.codes), "image_shape": [28, 28, 1],
                  "class_set": FLAGS.classes, "keep_aspect": FLAGS.keep_aspect, "invert": FLAGS.invert,
                  "source_files": len(files)},
-                extra_files={hwdb.CLASSES_FILE: table.to_tsv()},
+                extra_files={classes.CLASSES_FILE: table.to_tsv()},
             )
     except (hwdb.GntFormatError, FileNotFoundError, FileExistsError) as error:
         return fail("hwdb", error)

@@ -35,7 +35,8 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it) or a SavedModel folder.")
 flags.DEFINE_string("pretrained", None, "A generator shipped with lsgan-tf instead of --model (LiteRT only); "
                     "list: print the shipped ones.")
-flags.DEFINE_string("run_dir", None, "A training run (the folder lsgan-train wrote) instead of --model: its newest readable "
+flags.DEFINE_string("run_dir", None, "A training run (the folder lsgan-train wrote) instead of --model: its newest "
+                                     "readable "
                     "checkpoint's generator (the EMA copy when the run kept one; needs TensorFlow).")
 flags.DEFINE_string("checkpoint", None, "With --run_dir: this checkpoint instead of the newest.")
 MAX_GRID = 4_096  # images held in memory for one grid
@@ -57,7 +58,8 @@ def write_folder(batches: Iterator[np.ndarray], folder: str, num: int) -> int:
     digits, written = len(str(num - 1)), 0
     for batch in batches:
         for image in batch:
-            save_png(image[..., 0] if image.shape[-1] == 1 else image, os.path.join(folder, f"{written:0{digits}d}.png"))
+            path = os.path.join(folder, f"{written:0{digits}d}.png")
+            save_png(image[..., 0] if image.shape[-1] == 1 else image, path)
             written += 1
             if written % PROGRESS_EVERY == 0 and written < num:
                 print(f"{written:,}/{num:,} images", file=sys.stderr, flush=True)

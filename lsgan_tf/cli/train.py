@@ -20,7 +20,7 @@ from lsgan_tf.utils import quiet
 
 quiet.quiet_tensorflow_startup()
 
-from lsgan_tf.config import TrainConfig, config_from_flags, define_flags, given_flags  # noqa: E402  (after the quiet start-up)
+from lsgan_tf.config import TrainConfig, config_from_flags, define_flags, given_flags  # after the quiet start-up
 from lsgan_tf.errors import ConfigError
 
 FLAGS = flags.FLAGS
@@ -34,9 +34,8 @@ def main(argv) -> int:
     del argv
     logging.set_verbosity(logging.WARNING)
     from lsgan_tf.errors import DataError, TrainingDiverged
-    from lsgan_tf.training.loop import train
-
     from lsgan_tf.runs import RunDir
+    from lsgan_tf.training.loop import train
 
     config = config_from_flags(FLAGS)
     try:

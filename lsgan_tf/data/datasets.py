@@ -1,42 +1,34 @@
-"""`make_dataset`: the training input of a preset, from whatever real source `--data_dir` holds.
+"""`make_dataset`: the training input of a preset, by the reader its registry record names
+(`READERS`, or a function of its own), from whatever real source `--data_dir` holds.
 
-| dataset | --data_dir |
-|---|---|
-| digits, digits_rotate | none (rendered on the fly), or a folder `<digit>/<i>.png` (the authors' files / data_prep/digits.py) |
-| mnist, cifar10 | none (downloaded by TFDS), or a folder of images (`<digit>/*.png` for mnist) |
-| hwdb | a prepared folder (data_prep/hwdb.py) or a folder of raw .gnt files |
-| lsun, lsun64, cats | a prepared folder (data_prep/lsun.py, data_prep/cats.py), an image folder, or (lsun) an LMDB |
-| tfds:NAME | a TFDS data directory (default: TFDS's own); NAME is downloaded into it when TFDS can |
-| mixture | none (sampled in-graph) |
-
-For a TFDS source `data_dir` is the TFDS data directory (None: TFDS's default, ~/tensorflow_datasets).
+- rendered_digits (digits, digits_rotate): none, rendered on the fly; or a folder
+  `<digit>/<i>.png` (the authors' files, data_prep/digits.py).
+- images (mnist, cifar10, cats): a prepared folder (data_prep/cats.py) or a folder of images
+  (`<class>/*.png` for labels); mnist and cifar10 without one are downloaded by TFDS.
+- characters (hwdb): a prepared folder (data_prep/hwdb.py) or a folder of raw .gnt files.
+- lmdb_or_images (lsun, lsun64): a prepared folder (data_prep/lsun.py), an image folder or an LMDB.
+- gaussian_ring (mixture): none, sampled in-graph.
+- any reader, with --dataset=tfds:NAME: a TFDS data directory (default: TFDS's own,
+  ~/tensorflow_datasets); NAME is downloaded into it when TFDS can.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from typing import Optional
+from typing import Callable, Dict, Optional
 
 import numpy as np
 import tensorflow as tf
 
-from lsgan_tf.data import digits_render, folders, hwdb, lsun, pipeline, records
+from lsgan_tf.data import classes, digits_render, folders, hwdb, lsun, pipeline, records
 from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.data.images_io import ImageDecodeError
 from lsgan_tf.data.mixture import mixture_dataset
 from lsgan_tf.errors import DataError
-from lsgan_tf.presets import TFDS_PRESETS, Preset, tfds_base_name
+from lsgan_tf.presets import CHARACTERS, MADE_HERE, Preset, get, preset_for_tfds, tfds_base_name
 
-RENDERED_DIGIT_VARIANTS = {"digits": "shift", "digits_rotate": "shift_rotate"}
-AUTHORS_DIGIT_FOLDERS = {"digits": "times.shift", "digits_rotate": "times.shift.rotate"}
 SHUFFLE_BUFFER = 20_000
-WHERE_TO_GET = {
-    "hwdb": ("Download HWDB1.0 (.gnt files) from CASIA and pass their folder, or convert them with data_prep/hwdb.py; "
-             "without HWDB, render a stand-in with data_prep/hwdb_synthetic.py --out=data/hwdb_synth."),
-    "lsun": "Download a category LMDB (e.g. bedroom_train_lmdb) from LSUN and convert it with data_prep/lsun.py --size=112.",
-    "lsun64": "Download a category LMDB from LSUN and convert it with data_prep/lsun.py --size=64.",
-    "cats": "Download the cat dataset (CAT_00..CAT_06) and convert it with data_prep/cats.py.",
-}
 # TFDS builders that TFDS cannot download (their files need a manual download into manual_dir).
 MANUAL_TFDS = {
     "hwdb1": "put the HWDB1.0 .gnt files into a manual_dir, or train --dataset=hwdb --data_dir=DIR_OF_GNT_FILES",
@@ -57,10 +49,10 @@ def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str]
                 f"tfds.download.DownloadConfig(manual_dir=...)) and pass --data_dir=DIR."
             )
         return
-    if preset.dataset in ("mixture",) + tuple(RENDERED_DIGIT_VARIANTS) and data_dir is None:
+    if preset.source == MADE_HERE and data_dir is None:
         return
     if data_dir is None:
-        raise DataError(f"--data_dir is required for --dataset={preset.dataset}. {WHERE_TO_GET.get(preset.dataset, '')}")
+        raise DataError(f"--data_dir is required for --dataset={preset.dataset}. {preset.where_to_get}".rstrip())
     if not os.path.isdir(data_dir):
         raise DataError(f"--data_dir={data_dir} does not exist or is not a folder.")
     if records.is_prepared(data_dir):
@@ -72,21 +64,19 @@ def check_data(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str]
             )
 
 
-def _digit_folder(preset: Preset, data_dir: str) -> str:
-    """The class-folder root inside a digits --data_dir: the preset's own set in the authors'
-    layout (data/times.shift or data/times.shift.rotate) or the converter's (shift, shift_rotate)
-    when present, else data_dir itself."""
-    for candidate in (
-        os.path.join(data_dir, AUTHORS_DIGIT_FOLDERS.get(preset.dataset, "")),
-        os.path.join(data_dir, "data", AUTHORS_DIGIT_FOLDERS.get(preset.dataset, "")),
-        os.path.join(data_dir, RENDERED_DIGIT_VARIANTS.get(preset.dataset, "")),
-        data_dir,
-    ):
+def _class_root(preset: Preset, data_dir: str) -> str:
+    """The class-folder root inside a 1-channel --data_dir: the preset's own set in the authors'
+    layout (data/times.shift, data/times.shift.rotate: its reader's `variant`) or the converter's
+    (shift, shift_rotate) when present, else data_dir itself."""
+    variant = preset.options.get("variant")
+    authors = digits_render.AUTHORS_FOLDERS.get(variant, "")
+    for candidate in (os.path.join(data_dir, authors), os.path.join(data_dir, "data", authors),
+                      os.path.join(data_dir, variant or ""), data_dir):
         if folders.is_class_root(candidate):
             return candidate
     raise DataError(
         f"--data_dir={data_dir} holds no <class>/<image> folders for --dataset={preset.dataset} "
-        f"(expected {AUTHORS_DIGIT_FOLDERS.get(preset.dataset, '<class>')}/<digit>/*.png inside it, or class folders)."
+        f"(expected {authors or '<class>'}/<digit>/*.png inside it, or class folders)."
     )
 
 
@@ -109,7 +99,7 @@ def _gnt_dataset(data_dir: str, seed: Optional[int], corrupt: CorruptRecords) ->
     The header scan finds every structural fault before training; with `corrupt.skip` the rest of a
     faulty file is left out."""
     files = hwdb.find_gnt_files(data_dir)
-    table = hwdb.ClassTable.from_counts(hwdb.count_classes(files, corrupt.skip, corrupt.skipped))
+    table = classes.ClassTable.from_counts(hwdb.count_classes(files, corrupt.skip, corrupt.skipped))
     order = np.random.default_rng(seed).permutation(len(files)).tolist()
 
     def generate():
@@ -137,7 +127,8 @@ def fetch_tfds(name: str, data_dir: Optional[str]):
         raise DataError(
             f"could not download and prepare TFDS dataset {name!r} into {where} ({type(error).__name__}: {reason}). "
             f"Without internet, prepare it where there is some with tfds.builder({name!r}, data_dir=DIR)"
-            f".download_and_prepare(), copy DIR here and pass --tfds_data_dir=DIR (or a folder of images as --data_dir)."
+            f".download_and_prepare(), copy DIR here and pass --tfds_data_dir=DIR (or a folder of images as "
+            f"--data_dir)."
         ) from None
     return builder
 
@@ -156,27 +147,89 @@ def _tfds_dataset(name: str, data_dir: Optional[str], image_shape, labelled: boo
     return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
 
 
-def _source(preset: Preset, data_dir: str, labelled: bool, seed: Optional[int], tfds_name: Optional[str],
-            corrupt: CorruptRecords, crop: bool):
-    """The uint8 element dataset ((image,) or (image, label)) of a real source, and its size
-    for the shuffle buffer (None when unknown)."""
-    if tfds_name:
-        return _tfds_dataset(tfds_name, data_dir, preset.image_shape, labelled, crop), None
-    if records.is_prepared(data_dir):
-        info = records.read_info(data_dir)
-        dataset = records.record_dataset(data_dir, seed, corrupt)
-        if labelled:
-            return dataset.map(lambda image, label: (image, tf.cast(label, tf.int32))), info["num_records"]
-        return dataset.map(lambda image, label: image), info["num_records"]
-    if preset.dataset == "hwdb":
-        return _gnt_dataset(data_dir, seed, corrupt), None
-    if preset.dataset in ("lsun", "lsun64") and os.path.exists(os.path.join(data_dir, "data.mdb")):
-        size = preset.image_shape[0]
-        signature = tf.TensorSpec((size, size, 3), tf.uint8)
-        generate = lambda: lsun.iter_images(data_dir, size, crop, skip_corrupt=corrupt.skip, errors=corrupt.skipped)  # noqa: E731
-        return _python_reader(generate, signature, corrupt), None
-    root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
-    return folders.folder_dataset(root, preset.image_shape, labelled=labelled, seed=seed, corrupt=corrupt, crop=crop), None
+@dataclasses.dataclass(frozen=True)
+class ReadRequest:
+    """What a reader is asked for: infinite batches of `preset`'s data in its pixel range (with
+    labels when `labelled`), from `data_dir` (None: the data the preset makes itself)."""
+
+    preset: Preset
+    data_dir: Optional[str]
+    batch_size: int
+    labelled: bool
+    seed: Optional[int]
+    input_context: Optional[tf.distribute.InputContext]
+    corrupt: CorruptRecords
+    crop: bool
+
+    def finalize(self, dataset: tf.data.Dataset, size: Optional[int]) -> tf.data.Dataset:
+        """A uint8 element dataset of `size` elements (None: unknown) shuffled, batched and scaled."""
+        return pipeline.finalize(dataset, self.batch_size, shuffle_buffer=min(size or SHUFFLE_BUFFER, SHUFFLE_BUFFER),
+                                 seed=self.seed, input_context=self.input_context, pixel_range=self.preset.pixel_range)
+
+
+def _prepared(request: ReadRequest) -> tf.data.Dataset:
+    """A folder of TFRecord shards written by a data_prep converter."""
+    info = records.read_info(request.data_dir)
+    dataset = records.record_dataset(request.data_dir, request.seed, request.corrupt)
+    if request.labelled:
+        dataset = dataset.map(lambda image, label: (image, tf.cast(label, tf.int32)))
+    else:
+        dataset = dataset.map(lambda image, label: image)
+    return request.finalize(dataset, info["num_records"])
+
+
+def read_images(request: ReadRequest) -> tf.data.Dataset:
+    """A prepared folder, or a folder of image files (`<class>/<image>` for labels)."""
+    if records.is_prepared(request.data_dir):
+        return _prepared(request)
+    preset = request.preset
+    root = _class_root(preset, request.data_dir) if preset.image_shape[-1] == 1 else request.data_dir
+    dataset = folders.folder_dataset(root, preset.image_shape, labelled=request.labelled, seed=request.seed,
+                                     corrupt=request.corrupt, crop=request.crop)
+    return request.finalize(dataset, None)
+
+
+def read_rendered_digits(request: ReadRequest) -> tf.data.Dataset:
+    """The small-variability digits of the reader's `variant`, rendered (1,000 per class, seeded),
+    or the authors' files when a --data_dir is given."""
+    if request.data_dir is not None:
+        return read_images(request)
+    rendered = digits_render.render_dataset(request.preset.options["variant"], per_class=1000,
+                                            seed=0 if request.seed is None else request.seed)
+    return pipeline.from_arrays(
+        rendered["images"], rendered["labels"] if request.labelled else None, batch_size=request.batch_size,
+        pixel_range=request.preset.pixel_range, seed=request.seed, input_context=request.input_context,
+    )
+
+
+def read_characters(request: ReadRequest) -> tf.data.Dataset:
+    """HWDB: a prepared folder, or raw .gnt files read directly."""
+    if records.is_prepared(request.data_dir):
+        return _prepared(request)
+    dataset = _gnt_dataset(request.data_dir, request.seed, request.corrupt)
+    return request.finalize(dataset if request.labelled else dataset.map(lambda image, label: image), None)
+
+
+def read_lmdb_or_images(request: ReadRequest) -> tf.data.Dataset:
+    """LSUN: a prepared folder, a category's LMDB (data.mdb), or an image folder."""
+    if not os.path.exists(os.path.join(request.data_dir, "data.mdb")):
+        return read_images(request)
+    size, corrupt = request.preset.image_shape[0], request.corrupt
+    signature = tf.TensorSpec((size, size, 3), tf.uint8)
+    generate = lambda: lsun.iter_images(request.data_dir, size, request.crop, skip_corrupt=corrupt.skip,
+                                        errors=corrupt.skipped)
+    return request.finalize(_python_reader(generate, signature, corrupt), None)
+
+
+def read_gaussian_ring(request: ReadRequest) -> tf.data.Dataset:
+    """The 8-Gaussian ring of TPAMI Table 4, sampled in-graph."""
+    return mixture_dataset(request.batch_size, seed=request.seed)
+
+
+READERS: Dict[str, Callable[[ReadRequest], tf.data.Dataset]] = {
+    "images": read_images, "rendered_digits": read_rendered_digits, "characters": read_characters,
+    "lmdb_or_images": read_lmdb_or_images, "gaussian_ring": read_gaussian_ring,
+}
 
 
 def make_dataset(
@@ -198,48 +251,39 @@ def make_dataset(
     source, and collects what they were (lsgan_tf.data.corrupt). Non-square photographs of an
     image folder, an LMDB or TFDS are centre-cropped before resizing unless crop=False."""
     check_data(preset, data_dir, tfds_name)
-    if preset.dataset == "mixture":
-        return mixture_dataset(batch_size, seed=seed)
-    if preset.dataset in RENDERED_DIGIT_VARIANTS and data_dir is None and not tfds_name:
-        rendered = digits_render.render_dataset(
-            RENDERED_DIGIT_VARIANTS[preset.dataset], per_class=1000, seed=0 if seed is None else seed
-        )
-        return pipeline.from_arrays(
-            rendered["images"], rendered["labels"] if conditional else None, batch_size=batch_size,
-            pixel_range=preset.pixel_range, seed=seed, input_context=input_context,
-        )
+    request = ReadRequest(preset, data_dir, batch_size, conditional, seed, input_context,
+                          corrupt if corrupt is not None else CorruptRecords(), crop)
+    reader = READERS[preset.reader] if isinstance(preset.reader, str) else preset.reader
     try:
-        dataset, size = _source(preset, data_dir, conditional, seed, tfds_name,
-                                corrupt if corrupt is not None else CorruptRecords(), crop)
+        if tfds_name:
+            return request.finalize(_tfds_dataset(tfds_name, data_dir, preset.image_shape, conditional, crop), None)
+        return reader(request)
     except (FileNotFoundError, records.PreparedDatasetError, ValueError) as error:
         if isinstance(error, DataError):
             raise
         raise DataError(str(error)) from None
-    return pipeline.finalize(
-        dataset, batch_size, shuffle_buffer=min(size or SHUFFLE_BUFFER, SHUFFLE_BUFFER), seed=seed,
-        input_context=input_context, pixel_range=preset.pixel_range,
-    )
 
 
 def class_table(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str] = None,
-                skip_corrupt: bool = False) -> Optional[hwdb.ClassTable]:
+                skip_corrupt: bool = False) -> Optional[classes.ClassTable]:
     """The HWDB class table of a labelled HWDB source, whatever the route (a prepared folder's
     classes.tsv, a header scan of raw .gnt files, or a TFDS builder's class names); None for
     other data. `skip_corrupt` counts past faulty .gnt files as training will read them."""
     if tfds_name:
-        if TFDS_PRESETS.get(tfds_base_name(tfds_name)) != "hwdb":
+        if get(preset_for_tfds(tfds_name)).labels != CHARACTERS:
             return None
-        return hwdb.ClassTable.from_characters(fetch_tfds(tfds_name, data_dir).info.features["label"].names)
-    if preset.dataset != "hwdb" or data_dir is None:
+        return classes.ClassTable.from_characters(fetch_tfds(tfds_name, data_dir).info.features["label"].names)
+    if preset.labels != CHARACTERS or data_dir is None:
         return None
-    table_path = os.path.join(data_dir, hwdb.CLASSES_FILE)
+    table_path = os.path.join(data_dir, classes.CLASSES_FILE)
     if records.is_prepared(data_dir):
         if not os.path.exists(table_path):
-            raise DataError(f"{data_dir} has no {hwdb.CLASSES_FILE}; convert the .gnt files again with data_prep/hwdb.py.")
+            raise DataError(f"{data_dir} has no {classes.CLASSES_FILE}; convert the .gnt files again with "
+                            f"data_prep/hwdb.py.")
         with open(table_path, encoding="utf-8") as handle:
-            return hwdb.ClassTable.from_tsv(handle.read())
+            return classes.ClassTable.from_tsv(handle.read())
     try:
-        return hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(data_dir), skip_corrupt))
+        return classes.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(data_dir), skip_corrupt))
     except (FileNotFoundError, hwdb.GntFormatError) as error:
         raise DataError(str(error)) from None
 
@@ -254,11 +298,11 @@ def num_classes(preset: Preset, data_dir: Optional[str], tfds_name: Optional[str
     if tfds_name:
         return fetch_tfds(tfds_name, data_dir).info.features["label"].num_classes
     if data_dir is None:
-        return 10  # rendered digits
+        return preset.classes_made_here
     if records.is_prepared(data_dir):
         info = records.read_info(data_dir)
         if "num_classes" not in info:
             raise DataError(f"{data_dir} holds no labels; a conditional run needs a labelled dataset.")
         return int(info["num_classes"])
-    root = _digit_folder(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
+    root = _class_root(preset, data_dir) if preset.image_shape[-1] == 1 else data_dir
     return len(folders.class_folders(root))

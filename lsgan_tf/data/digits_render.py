@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 IMAGE_SIZE = 28
 VARIANTS = ("shift", "shift_rotate")
+AUTHORS_FOLDERS = {"shift": "times.shift", "shift_rotate": "times.shift.rotate"}  # their published files' names
 MAX_ROTATION_DEGREES = 10.0
 ANGLE_STEP_DEGREES = 0.1
 _RENDER_SIZE = 256  # font size of the high-resolution glyph before downscaling

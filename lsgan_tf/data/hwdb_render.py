@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from scipy import ndimage
 
 from lsgan_tf.data import hwdb
+from lsgan_tf.data.classes import LEVEL1_CODES, decode_tag
 
 GLYPH_SIZE = 64  # font size in pixels of the drawn glyph, before distortion (HWDB samples are ~50-100 px)
 _CANVAS = 96
@@ -90,9 +91,9 @@ def find_fonts(paths: Sequence[str] = ()) -> List[str]:
 
 def level1_codes(classes: Optional[int] = None) -> Tuple[bytes, ...]:
     """The first `classes` GB2312-80 level-1 codes in code order (all 3,755 when None)."""
-    if classes is not None and not 1 <= classes <= len(hwdb.LEVEL1_CODES):
-        raise ValueError(f"--classes must be in [1, {len(hwdb.LEVEL1_CODES)}] or 'all', got {classes}.")
-    return hwdb.LEVEL1_CODES[:classes]
+    if classes is not None and not 1 <= classes <= len(LEVEL1_CODES):
+        raise ValueError(f"--classes must be in [1, {len(LEVEL1_CODES)}] or 'all', got {classes}.")
+    return LEVEL1_CODES[:classes]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,7 +179,7 @@ def writer_samples(codes: Sequence[bytes], repeats: int, writer: int, seed: int,
     rng = np.random.default_rng([seed, writer])
     style = WriterStyle.draw(rng, fonts)
     for code in codes:
-        character = hwdb.decode_tag(code)
+        character = decode_tag(code)
         for _ in range(repeats):
             yield code, render_character(character, style, rng)
 

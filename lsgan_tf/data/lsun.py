@@ -44,10 +44,10 @@ def iter_images(
     """size x size x 3 uint8 images from an LSUN LMDB or a folder of exported images."""
     if os.path.isdir(source) and not os.path.exists(os.path.join(source, "data.mdb")):
         items = ((path, read_bytes(path)) for path in list_images(source))
-        describe = lambda name: name  # noqa: E731
+        describe = lambda name: name
     else:
         items = iter_lmdb(source)
-        describe = lambda key: f"{source}: record key {key}"  # noqa: E731
+        describe = lambda key: f"{source}: record key {key}"
     for name, data in items:
         try:
             image = decode_image(data, describe(name))

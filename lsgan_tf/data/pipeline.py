@@ -51,8 +51,8 @@ def finalize(
 
     `batch_size` is the global batch. With an input context (from
     `strategy.distribute_datasets_from_function`) each worker reads its own shard and
-    batches at the per-replica size, as that API expects. A seed makes the order deterministic (and the whole pipeline, since elements are
-    produced in order).
+    batches at the per-replica size, as that API expects. A seed makes the order deterministic
+    (and the whole pipeline, since elements are produced in order).
     """
     if input_context is not None:
         if input_context.num_input_pipelines > 1:

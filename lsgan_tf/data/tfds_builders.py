@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from lsgan_tf.data import hwdb
+from lsgan_tf.data import classes, digits_render, hwdb
 
 
 class Hwdb1(tfds.core.GeneratorBasedBuilder):
@@ -37,7 +37,7 @@ class Hwdb1(tfds.core.GeneratorBasedBuilder):
         return self.dataset_info_from_configs(
             features=tfds.features.FeaturesDict({
                 "image": tfds.features.Image(shape=(28, 28, 1)),
-                "label": tfds.features.ClassLabel(names=hwdb.ClassTable.from_counts({}).characters),
+                "label": tfds.features.ClassLabel(names=classes.ClassTable.from_counts({}).characters),
             }),
             supervised_keys=("image", "label"),
             description="HWDB1.0 level-1 hanzi, bright ink on black, aspect kept by padding to 28x28.",
@@ -53,7 +53,7 @@ class Hwdb1(tfds.core.GeneratorBasedBuilder):
         return splits
 
     def _generate_examples(self, files):
-        index = hwdb.ClassTable.from_counts({}).index()
+        index = classes.ClassTable.from_counts({}).index()
         for path in files:
             for record in hwdb.iter_gnt(path):
                 if record.code in index:
@@ -62,13 +62,10 @@ class Hwdb1(tfds.core.GeneratorBasedBuilder):
                     yield key, {"image": image, "label": index[record.code]}
 
 
-AUTHORS_DIGIT_FOLDERS = {"shift": "times.shift", "shift_rotate": "times.shift.rotate"}
-
-
 def authors_digits(path: str, variant: str) -> Iterator[Tuple[str, np.ndarray, int]]:
     """(member name, 28x28 uint8 image, digit) of every image of one variant in the authors'
     archive (small_variability_digits_official.tar.gz: data/times.shift/<digit>/<i>.png)."""
-    folder = AUTHORS_DIGIT_FOLDERS[variant]
+    folder = digits_render.AUTHORS_FOLDERS[variant]
     with tarfile.open(path, "r:gz") as archive:
         for member in archive:
             parts = member.name.split("/")

@@ -17,13 +17,13 @@ from typing import Optional, Sequence, Tuple
 import keras
 import numpy as np
 
-from lsgan_tf.data import hwdb
+from lsgan_tf.data import classes
 from lsgan_tf.data.datasets import make_dataset
 from lsgan_tf.utils.pixels import to_uint8_scale
 
 TEST_PER_CLASS = 4  # real characters per class the classifier's ceiling is measured on
 MAX_TEST = 20_000
-_LEVEL1_INDEX = {code: index for index, code in enumerate(hwdb.LEVEL1_CODES)}
+_LEVEL1_INDEX = {code: index for index, code in enumerate(classes.LEVEL1_CODES)}
 
 
 def to_classifier_range(images, pixel_range: Tuple[float, float]) -> np.ndarray:
@@ -43,18 +43,18 @@ def real_characters(config, count: int, seed: int) -> Tuple[np.ndarray, np.ndarr
     return np.concatenate(images)[:count], np.concatenate(labels)[:count]
 
 
-def classifier_targets(table: hwdb.ClassTable, labels: Sequence[int]) -> np.ndarray:
+def classifier_targets(table: classes.ClassTable, labels: Sequence[int]) -> np.ndarray:
     """The classifier's class (level-1 index) of each of the run's labels; -1 where it has none."""
     return np.asarray([_LEVEL1_INDEX.get(table.codes[label], -1) for label in labels], np.int64)
 
 
-def asked_labels(table: Optional[hwdb.ClassTable], num_classes: int, count: int) -> np.ndarray:
+def asked_labels(table: Optional[classes.ClassTable], num_classes: int, count: int) -> np.ndarray:
     """The labels to ask a conditional generator for: the classes the data holds that the
     classifier can read (level 1), cycled."""
     held = table.present() if table is not None else range(num_classes)
-    classes = np.asarray([label for label in held
-                          if table is None or table.codes[label] in _LEVEL1_INDEX], np.int32)
-    return classes[np.arange(count) % len(classes)]
+    readable = np.asarray([label for label in held
+                           if table is None or table.codes[label] in _LEVEL1_INDEX], np.int32)
+    return readable[np.arange(count) % len(readable)]
 
 
 def class_accuracy(classifier: keras.Model, images: np.ndarray, targets: Sequence[int]) -> float:
@@ -63,7 +63,7 @@ def class_accuracy(classifier: keras.Model, images: np.ndarray, targets: Sequenc
     return float(np.mean(logits.argmax(axis=1) == np.asarray(targets)))
 
 
-def accuracy_on_real(classifier: keras.Model, config, table: hwdb.ClassTable) -> float:
+def accuracy_on_real(classifier: keras.Model, config, table: classes.ClassTable) -> float:
     """The classifier's accuracy on TEST_PER_CLASS real characters per class of the run's data
     (at most MAX_TEST): the ceiling of the run's class accuracy."""
     count = min(MAX_TEST, TEST_PER_CLASS * len(table.present()))

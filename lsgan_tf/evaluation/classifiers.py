@@ -30,7 +30,7 @@ from lsgan_tf.utils.hashing import file_sha256
 
 WEIGHTS_FOLDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
 DIGIT_CLASSES = 10
-CHARACTER_CLASSES = 3755  # len(lsgan_tf.data.hwdb.LEVEL1_CODES)
+CHARACTER_CLASSES = 3755  # len(lsgan_tf.data.classes.LEVEL1_CODES)
 
 
 def _classifier(num_classes: int, features: int, padding: str, name: str) -> keras.Model:

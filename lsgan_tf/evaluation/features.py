@@ -74,7 +74,8 @@ class InceptionFeatures:
         self.description = {"name": name, "file": os.path.abspath(weights_path), "sha256": file_sha256(weights_path),
                             "source": source, "comparable_with_published_fid": comparable}
 
-    def __call__(self, images, pixel_range=(-1.0, 1.0), batch_size: int = 50) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    def __call__(self, images, pixel_range=(-1.0, 1.0),
+                 batch_size: int = 50) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         """(pool features, logits or None) of generator outputs in `pixel_range`."""
         batches = (generator_pixels(images[start:start + batch_size], pixel_range)
                    for start in range(0, len(images), batch_size))

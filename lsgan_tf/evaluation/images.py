@@ -74,7 +74,8 @@ class ScoredSource:
         if os.path.isdir(path):
             files = image_files(path)
             if len(files) < 2:
-                raise FeatureError(f"{path} holds {len(files)} image file(s) ({', '.join(IMAGE_SUFFIXES)}); FID needs at least 2.")
+                raise FeatureError(f"{path} holds {len(files)} image file(s) ({', '.join(IMAGE_SUFFIXES)}); FID needs "
+                                   f"at least 2.")
             _check_readable(files)
             self._batches, self.count = (lambda: _folder_batches(files, resize)), len(files)
             return
@@ -89,7 +90,8 @@ class ScoredSource:
         with np.load(path, allow_pickle=False) as stored:
             arrays = [stored[key] for key in stored.files if stored[key].ndim == 4 and stored[key].dtype == np.uint8]
         if not arrays or len(arrays[0]) < 2:
-            raise FeatureError(f"{path} holds neither `mu` and `sigma` nor a uint8 (N, H, W, C) array of at least 2 images.")
+            raise FeatureError(f"{path} holds neither `mu` and `sigma` nor a uint8 (N, H, W, C) array of at least 2 "
+                               f"images.")
         self._batches, self.count = (lambda: _array_batches(arrays[0], resize)), len(arrays[0])
 
     @property

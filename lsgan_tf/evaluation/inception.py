@@ -75,7 +75,8 @@ def _read_graph_def(path: str) -> tf.compat.v1.GraphDef:
         raise FeatureError(f"{path} is not a TensorFlow GraphDef ({type(error).__name__}); pass the "
                            f"{INCEPTION_GRAPH_FILE} of inception-2015-12-05.tgz.") from None
     names = {node.name for node in graph_def.node}
-    missing = [name.split(":")[0] for name in (INPUT_TENSOR, POOL_TENSOR, LOGITS_MATMUL) if name.split(":")[0] not in names]
+    needed = [name.split(":")[0] for name in (INPUT_TENSOR, POOL_TENSOR, LOGITS_MATMUL)]
+    missing = [name for name in needed if name not in names]
     if missing:
         raise FeatureError(f"{path} is not the 2015-12-05 Inception graph: it has no {missing} node(s).")
     return graph_def
@@ -107,7 +108,8 @@ def fetch_inception_graph(cache_dir: str, url: str = INCEPTION_URL,
             keras.utils.get_file(archive_name, origin=url, file_hash=sha256, hash_algorithm="sha256",
                                  cache_dir=os.path.dirname(folder), cache_subdir=CACHE_SUBDIR, force_download=True)
         except ValueError as error:  # the hash does not match
-            raise FeatureError(f"the Inception archive from {url} failed its check ({error}); nothing was kept.") from None
+            raise FeatureError(f"the Inception archive from {url} failed its check ({error}); "
+                               f"nothing was kept.") from None
         except Exception as error:  # get_file re-raises URL failures as a plain Exception
             reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
             raise FeatureError(
@@ -117,7 +119,8 @@ def fetch_inception_graph(cache_dir: str, url: str = INCEPTION_URL,
         with atomic_path(target) as temporary:
             try:
                 with tarfile.open(archive, "r:gz") as opened:
-                    member = next((m for m in opened if os.path.basename(m.name) == INCEPTION_GRAPH_FILE and m.isfile()), None)
+                    member = next((m for m in opened
+                                   if os.path.basename(m.name) == INCEPTION_GRAPH_FILE and m.isfile()), None)
                     if member is None:
                         raise FeatureError(f"the archive from {url} holds no {INCEPTION_GRAPH_FILE}; nothing was kept.")
                     with opened.extractfile(member) as source, open(temporary, "wb") as sink:
@@ -144,7 +147,8 @@ class InceptionGraph:
 
         def imported(images):
             pool, matmul = tf.compat.v1.import_graph_def(
-                graph_def, input_map={INPUT_TENSOR: images}, return_elements=[POOL_TENSOR, LOGITS_MATMUL], name="inception")
+                graph_def, input_map={INPUT_TENSOR: images}, return_elements=[POOL_TENSOR, LOGITS_MATMUL],
+                name="inception")
             features = tf.reshape(pool, (tf.shape(images)[0], pool.shape[-1]))
             return features, tf.matmul(features, matmul.inputs[1])
 

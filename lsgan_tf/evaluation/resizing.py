@@ -42,4 +42,5 @@ def resize_for_inception(pixels: np.ndarray, mode: str = "legacy_tensorflow") ->
         raise ValueError(f"Unknown resize mode {mode!r}; expected one of {RESIZE_MODES}.")
     if mode == "legacy_tensorflow":
         return legacy_tensorflow_resize(pixels).numpy()
-    return np.stack([_clean_resize(np.asarray(image, np.float32), INCEPTION_SIZE) for image in pixels]).astype(np.float32)
+    resized = [_clean_resize(np.asarray(image, np.float32), INCEPTION_SIZE) for image in pixels]
+    return np.stack(resized).astype(np.float32)

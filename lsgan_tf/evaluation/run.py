@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from lsgan_tf.config import TrainConfig
-from lsgan_tf.data.hwdb import ClassTable
+from lsgan_tf.data.classes import ClassTable
 from lsgan_tf.errors import ConfigError
 from lsgan_tf.evaluation.inception import INCEPTION_URL
 from lsgan_tf.evaluation.scorers import SCORERS, ScorerSetup, generate, metric_kind

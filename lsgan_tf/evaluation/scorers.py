@@ -18,8 +18,8 @@ from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 
+from lsgan_tf.data.classes import ClassTable
 from lsgan_tf.data.datasets import check_data, make_dataset
-from lsgan_tf.data.hwdb import ClassTable
 from lsgan_tf.data.mixture import STD, mixture_centers
 from lsgan_tf.errors import DataError, FeatureError
 from lsgan_tf.evaluation import classifiers, metrics
@@ -105,7 +105,8 @@ class DigitScorer:
         self.pixel_range = config.pixel_range
         self.classifier = classifiers.load_classifier(classifiers.DIGITS)
         self.extractor = classifiers.DIGITS.description()
-        self.real_stats = classifier_statistics(self.classifier, real_images(config, setup.num_samples), self.pixel_range)
+        self.real_stats = classifier_statistics(self.classifier, real_images(config, setup.num_samples),
+                                                self.pixel_range)
 
     def __call__(self, fake: np.ndarray) -> Dict:
         fake_stats = classifier_statistics(self.classifier, fake, self.pixel_range)
@@ -144,7 +145,8 @@ class ClassAccuracyScorer:
 
     def __call__(self, fake: np.ndarray) -> Dict:
         scores = {
-            "class_accuracy": class_accuracy(self.classifier, to_classifier_range(fake, self.pixel_range), self.targets),
+            "class_accuracy": class_accuracy(self.classifier, to_classifier_range(fake, self.pixel_range),
+                                             self.targets),
             "chance": 1.0 / len(set(self.labels.tolist())),
             "classes_asked": int(len(set(self.labels.tolist()))),
         }
@@ -194,16 +196,11 @@ class InceptionScorer:
 
 
 SCORERS: Dict[str, Callable[[ScorerSetup], object]] = {
-    "modes": ModeScorer, "digits": DigitScorer, "class_accuracy": ClassAccuracyScorer, "inception": InceptionScorer,
+    "modes": ModeScorer, "digit_classifier": DigitScorer, "class_accuracy": ClassAccuracyScorer,
+    "inception": InceptionScorer,
 }
 
 
 def metric_kind(config) -> str:
-    """The SCORERS entry that scores a run of `config`."""
-    if config.arch == "mixture":
-        return "modes"
-    if config.conditional:
-        return "class_accuracy"
-    if config.arch == "digits":
-        return "digits"
-    return "inception"
+    """The SCORERS entry that scores a run of `config`: its dataset record's metric."""
+    return config.preset.metric

@@ -78,7 +78,8 @@ class TFLiteGenerator(Generator):
                                       None if self.num_classes is None else np.zeros(self.batch, np.int32)))
 
     def _feed(self, z: np.ndarray, labels: Optional[np.ndarray]) -> dict:
-        feed = {"z": np.resize(z, (self.batch, self.z_dim)).astype(np.float32)}  # the static batch: a short block padded
+        # the static batch: a short last block is padded
+        feed = {"z": np.resize(z, (self.batch, self.z_dim)).astype(np.float32)}
         if labels is not None:
             feed["labels"] = np.resize(labels, self.batch).astype(np.int32)
         return feed

@@ -18,6 +18,7 @@ from lsgan_tf.utils.commands import as_the_user_runs_them
 # Settings that describe where a run lives or how it logs, not what it trains.
 _NOT_TRAINING = ("out_dir", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints", "eval_every",
                  "eval_samples", "keep_best", "inception_weights")
+_NOT_METRICS = ("step", "num_samples", "seed")  # numbers of an evaluation that are not scores
 _MADE_HERE = "made by lsgan_tf itself (rendered digits, sampled mixture)"  # no --data_dir, no TFDS
 
 
@@ -58,7 +59,7 @@ def metric_table(results: Dict[str, Any]) -> List[str]:
     exported file) as the lines of a Markdown table."""
     return ["| metric | value |", "|---|---:|"] + [
         f"| {name} | {value:.4g} |" for name, value in results.items()
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in ("step", "num_samples", "seed")]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and name not in _NOT_METRICS]
 
 
 SHIPPED_FILE_HEADING = "## The shipped file"
@@ -116,8 +117,9 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
         "## Training",
         "",
         f"- Steps: {step:,} (of {config.steps:,} asked); started {', '.join(started) or 'unknown'}.",
-        f"- Software: lsgan_tf {versions.get('lsgan_tf', 'unknown')}, TensorFlow {versions.get('tensorflow', 'unknown')}, "
-        f"Keras {versions.get('keras', 'unknown')}" + (f", commit {record['git_commit']}" if record.get("git_commit") else "") + ".",
+        f"- Software: lsgan_tf {versions.get('lsgan_tf', 'unknown')}, "
+        f"TensorFlow {versions.get('tensorflow', 'unknown')}, Keras {versions.get('keras', 'unknown')}"
+        + (f", commit {record['git_commit']}" if record.get("git_commit") else "") + ".",
         f"- Command: `{training_command(config)}`",
         "",
         "## Evaluation",

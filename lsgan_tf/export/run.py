@@ -21,8 +21,8 @@ from lsgan_tf.gan import global_step
 from lsgan_tf.noise import DISTRIBUTION_NAMES
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.build import restore_model
-from lsgan_tf.utils.commands import as_the_user_runs_them
 from lsgan_tf.utils.atomic import write_bytes, write_json
+from lsgan_tf.utils.commands import as_the_user_runs_them
 
 FORMATS = ("saved_model", "tflite")
 
@@ -43,6 +43,7 @@ def readme_text(name: str, z_dim: int, num_classes: Optional[int], version: int,
     sampling command named as the user runs the project's commands)."""
     requests = example_requests(z_dim, num_classes)
     labels = "" if num_classes is None else f" and labels (int32 [N], 0..{num_classes - 1})"
+    sample_labels = " and labels (int32 [num])" if num_classes else ""
     return as_the_user_runs_them(f"""lsgan_tf export of a {name} generator
 ====================================
 
@@ -50,7 +51,7 @@ saved_model/{version}/   TF Serving model base path layout (numbered version fol
   signature serving_default: z (float32 [N, {z_dim}]){labels}
                              -> images (float32 [N, {', '.join(map(str, shape))}], range {list(pixel_range)}),
                                 images_uint8 (uint8 0-255)
-  signature sample:          seed (int64 scalar), num (int32 scalar, 1..{max_sample}){' and labels (int32 [num])' if num_classes else ''}
+  signature sample:          seed (int64 scalar), num (int32 scalar, 1..{max_sample}){sample_labels}
                              -> the same outputs, z drawn in the graph from the seed;
                              a num outside 1..{max_sample} is rejected before anything is allocated
 tflite/                  generator.tflite (float32), generator_float16.tflite, generator_dynamic.tflite,

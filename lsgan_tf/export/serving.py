@@ -27,7 +27,8 @@ from lsgan_tf.utils.pixels import to_uint8_scale
 
 QUANTIZATIONS = ("none", "float16", "dynamic")
 DEFAULT_MAX_SAMPLE = 1024
-TFLITE_NAMES = {"none": "generator.tflite", "float16": "generator_float16.tflite", "dynamic": "generator_dynamic.tflite"}
+TFLITE_NAMES = {"none": "generator.tflite", "float16": "generator_float16.tflite",
+                "dynamic": "generator_dynamic.tflite"}
 
 
 def _to_uint8(images, pixel_range: Tuple[float, float]):
@@ -74,11 +75,13 @@ class GeneratorModule(tf.Module):
 
     def _check_labels(self, labels):
         return self._checked(labels, (tf.debugging.assert_greater_equal, 0, "labels must be >= 0"),
-                             (tf.debugging.assert_less, self.num_classes, f"labels must be < num_classes = {self.num_classes}"))
+                             (tf.debugging.assert_less, self.num_classes, f"labels must be < num_classes = "
+                                                                          f"{self.num_classes}"))
 
     def _check_num(self, num):
         return self._checked(num, (tf.debugging.assert_greater_equal, 1, "num must be >= 1"),
-                             (tf.debugging.assert_less_equal, self.max_sample, f"num must be <= max_sample = {self.max_sample}"))
+                             (tf.debugging.assert_less_equal, self.max_sample, f"num must be <= max_sample = "
+                                                                               f"{self.max_sample}"))
 
     def _check_z(self, z):
         if not self.checks:
@@ -103,7 +106,8 @@ class GeneratorModule(tf.Module):
 
     def _sample_conditional(self, seed, num, labels):
         if self.checks:
-            tf.debugging.assert_equal(tf.shape(labels)[0], num, message="sample needs one label per image (len(labels) == num)")
+            tf.debugging.assert_equal(tf.shape(labels)[0], num, message="sample needs one label per image (len(labels) "
+                                                                        "== num)")
         return self._generate_conditional(self._noise(seed, num), labels)
 
 
@@ -111,7 +115,8 @@ def save_saved_model(module: GeneratorModule, path: str, metadata: Optional[Dict
     """Writes the SavedModel (and `metadata` as assets.extra/metadata.json, the SavedModel place
     for files the graph does not use) under a temporary name, then renames it to `path`."""
     with atomic_path(path) as temporary:
-        tf.saved_model.save(module, temporary, signatures={"serving_default": module.serving_default, "sample": module.sample})
+        tf.saved_model.save(module, temporary, signatures={"serving_default": module.serving_default,
+                                                           "sample": module.sample})
         if metadata is not None:
             os.makedirs(os.path.join(temporary, "assets.extra"))
             write_json(os.path.join(temporary, "assets.extra", "metadata.json"), metadata, indent=2, ensure_ascii=False)

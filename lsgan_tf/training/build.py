@@ -20,24 +20,24 @@ from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 import keras
 import tensorflow as tf
 
-from lsgan_tf import architectures, objectives
+from lsgan_tf import architectures, kernels, objectives
 from lsgan_tf.architectures.blocks import synchronized_batch_norm
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.errors import CheckpointError, ConfigError, RunError
 from lsgan_tf.gan import GAN, ConditionalGAN
 from lsgan_tf.runs import MODEL_SETTINGS, RunDir, comparable, flag_text
 from lsgan_tf.training.checkpoints import MISMATCHED, restore_fitting, restore_newest_readable, unreadable_reason
-from lsgan_tf.training.optimizers import FusedAdam
 
 
 def make_optimizer(name: str, lr: float, settings, precision: str = "float32") -> keras.optimizers.Optimizer:
-    """Adam(lr, beta_1, beta_2, epsilon) of `settings` (a resolved TrainConfig or a Preset; one
-    kernel per variable, lsgan_tf/training/optimizers.py), or RMSProp(lr); under mixed_float16
+    """Adam(lr, beta_1, beta_2, epsilon) of `settings` (a resolved TrainConfig or a Preset; by the
+    selected kernels: one kernel per variable, lsgan_tf/kernels/adam.py), or RMSProp(lr); under mixed_float16
     wrapped in Keras' dynamic loss scaling (float16 gradients would underflow without it)."""
     if name == "rmsprop":
         optimizer = keras.optimizers.RMSprop(learning_rate=lr)
     else:
-        optimizer = FusedAdam(learning_rate=lr, beta_1=settings.beta_1, beta_2=settings.beta_2, epsilon=settings.epsilon)
+        optimizer = kernels.adam_optimizer()(learning_rate=lr, beta_1=settings.beta_1, beta_2=settings.beta_2,
+                                             epsilon=settings.epsilon)
     if precision == "mixed_float16":
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
@@ -72,9 +72,10 @@ def resolve_jit_compile(choice: str) -> bool:
 
 
 def build_gan(config: TrainConfig, num_classes: Optional[int] = None, precision: Optional[str] = None) -> GAN:
-    """The compiled GAN of a resolved config (weights initialised from config.seed);
-    `num_classes` sizes a conditional generator's label map. The networks compute in
-    `precision` (default: config.precision), the optimizers follow config.precision."""
+    """The compiled GAN of a resolved config (weights initialised from config.seed), its layers
+    and optimizers by config.kernels; `num_classes` sizes a conditional generator's label map.
+    The networks compute in `precision` (default: config.precision), the optimizers follow
+    config.precision."""
     precision = precision or config.precision
     # Grappler's remapper fuses a bias add with the LeakyReLU after it although LeakyReluGrad
     # still reads the pre-activation; on D's bias + LeakyReLU convs (digits, hwdb) its graph
@@ -88,7 +89,7 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None, precision:
         options["num_classes"] = num_classes
     # float32 keeps the global policy as it is (tests of the iteration run it in float64).
     policy = dtype_policy(precision) if precision != "float32" else contextlib.nullcontext()
-    with synchronized_batch_norm(config.sync_bn), policy:
+    with synchronized_batch_norm(config.sync_bn), policy, kernels.selected(config.kernels):
         try:
             generator, discriminator = architectures.build(config.arch, z_dim=config.z_dim, **options)
         except ValueError as error:  # an option value the architecture rejects (e.g. variant)
@@ -99,9 +100,11 @@ def build_gan(config: TrainConfig, num_classes: Optional[int] = None, precision:
     model = model_class(generator, discriminator, seed=config.seed, noise=config.noise)
     if config.ema:
         model.enable_ema(config.ema_decay)
+    with kernels.selected(config.kernels):
+        optimizers = [make_optimizer(config.optimizer, lr, config, config.precision) for lr in (config.lr, config.g_lr)]
     model.compile(
-        d_optimizer=make_optimizer(config.optimizer, config.lr, config, config.precision),
-        g_optimizer=make_optimizer(config.optimizer, config.g_lr, config, config.precision),
+        d_optimizer=optimizers[0],
+        g_optimizer=optimizers[1],
         objective=objectives.get(config.loss),
         coding=config.coding,
         reduction=config.reduction,
@@ -229,12 +232,14 @@ def mismatch_message(config: TrainConfig, model: GAN, path: str, reason: str, co
     else TensorFlow's `reason`; then that nothing was changed, and `fix`, whose "{values}" becomes
     the flags the checkpoint was written with."""
     recorded = recorded_settings(path) or {}
-    differ = [name for name in MODEL_SETTINGS if name in recorded and recorded[name] != comparable(getattr(config, name))]
+    differ = [name for name in MODEL_SETTINGS
+              if name in recorded and recorded[name] != comparable(getattr(config, name))]
     head = f"checkpoint {path} does not fit the model {built_from}"
     if differ:
         written = ", ".join(flag_text(name, recorded[name]) for name in differ)
         built = ", ".join(flag_text(name, getattr(config, name)) for name in differ)
-        return f"{head}: it was written with {written}, this builds {built}. Nothing was changed. {fix.format(values=written)}."
+        return (f"{head}: it was written with {written}, this builds {built}. Nothing was changed. "
+                f"{fix.format(values=written)}.")
     hint = label_on_input_hint(config, model, path, config_file)
     if hint:
         return f"{head}: {hint}"

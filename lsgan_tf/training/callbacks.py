@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from lsgan_tf.data import hwdb
+from lsgan_tf.data import classes
 from lsgan_tf.errors import TrainingDiverged
 from lsgan_tf.gan import global_step
 from lsgan_tf.runs import RunDir
@@ -61,18 +61,17 @@ class SampleGridCallback(keras.callbacks.Callback):
     """Writes the run's fixed-noise picture (`RunDir.sample_path`) every `every` steps and at the end."""
 
     def __init__(self, run: RunDir, every: int, total_steps: int, seed: int = 0,
-                 pixel_range: Tuple[float, float] = (-1.0, 1.0), table: Optional[hwdb.ClassTable] = None):
+                 pixel_range: Tuple[float, float] = (-1.0, 1.0), table: Optional[classes.ClassTable] = None):
         super().__init__()
         self.run, self.table = run, table
         self.every, self.total_steps = every, total_steps
         self.seed, self.pixel_range = seed, pixel_range
-        self.last_path: Optional[str] = None
 
     def on_train_batch_end(self, batch, logs=None):
         step = global_step(self.model)
         if step % self.every == 0 or step == self.total_steps:
-            self.last_path = write_sample_picture(self.model, self.run.sample_path(step), self.pixel_range,
-                                                  seed=self.seed, table=self.table, title=f"step {step}")
+            write_sample_picture(self.model, self.run.sample_path(step), self.pixel_range, seed=self.seed,
+                                 table=self.table, title=f"step {step}")
 
 
 class DivergenceGuard(keras.callbacks.Callback):

@@ -25,9 +25,9 @@ import keras
 import tensorflow as tf
 
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.data.classes import ClassTable
 from lsgan_tf.data.corrupt import CorruptRecords
 from lsgan_tf.data.datasets import class_table, fetch_tfds, make_dataset, num_classes
-from lsgan_tf.data.hwdb import ClassTable
 from lsgan_tf.errors import ConfigError, DataError
 from lsgan_tf.gan import GAN, global_step
 from lsgan_tf.runs import RunDir
@@ -106,9 +106,11 @@ def train(
         )
     if config.tfds_name:  # downloaded (when it is not there yet) before the run directory exists
         fetch_tfds(config.tfds_name, config.source_dir)
-    table = class_table(config.preset, config.source_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None
-    classes = (len(table) if table is not None else
-               num_classes(config.preset, config.source_dir, config.tfds_name, config.skip_corrupt) if config.conditional else None)
+    table = classes = None
+    if config.conditional:
+        table = class_table(config.preset, config.source_dir, config.tfds_name, config.skip_corrupt)
+        classes = len(table) if table is not None else num_classes(config.preset, config.source_dir,
+                                                                   config.tfds_name, config.skip_corrupt)
     chief = worker_is_chief(strategy)
     if chief:
         log(f"building the {config.arch} networks" + (f" for {classes:,} classes" if classes else ""))
@@ -165,7 +167,8 @@ def _train_locked(session: _Session, claim: Callable[[], None], log: Callable[[s
         if table is not None:
             run.write_class_table(table)
         if changed:
-            log("resuming with changed settings: " + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items()))
+            log("resuming with changed settings: "
+                + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changed.items()))
     manager = tf.train.CheckpointManager(checkpoint, session.own.checkpoints, max_to_keep=config.keep_checkpoints)
     if restored:
         log(f"resumed from step {global_step(model)}")
@@ -205,7 +208,8 @@ def _train_locked(session: _Session, claim: Callable[[], None], log: Callable[[s
     started = time.time()
     previous = {sig: signal.signal(sig, stopper.request) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        result = model.fit(dataset, epochs=1, steps_per_epoch=remaining, callbacks=run_callbacks, verbose=0, shuffle=False)
+        result = model.fit(dataset, epochs=1, steps_per_epoch=remaining, callbacks=run_callbacks, verbose=0,
+                           shuffle=False)
     except tf.errors.OpError:
         problem = corrupt.explain()
         if problem is None:

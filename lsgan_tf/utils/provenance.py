@@ -18,7 +18,7 @@ def lsgan_tf_version() -> str:
     try:
         return importlib.metadata.version("lsgan-tf")
     except importlib.metadata.PackageNotFoundError:
-        from lsgan_tf import __version__
+        from lsgan_tf.version import __version__
 
         return __version__
 

@@ -91,4 +91,4 @@ def tensorflow_startup_quieted(argv: Sequence[str] = ()) -> Iterator[None]:
 def quiet_tensorflow_startup(argv: Sequence[str] = ()) -> None:
     """Imports TensorFlow with its start-up quieted (`tensorflow_startup_quieted`)."""
     with tensorflow_startup_quieted(argv):
-        import tensorflow  # noqa: F401
+        import tensorflow  # noqa: F401  (imported for its start-up alone)

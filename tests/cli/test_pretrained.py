@@ -25,7 +25,7 @@ WITH_FOLDER = BLOCK_TENSORFLOW.replace("sys.argv = [\"sample.py\"] + sys.argv[1:
 
 
 @pytest.fixture
-def shipped(exports, tmp_path, monkeypatch):  # noqa: F811
+def shipped(exports, tmp_path, monkeypatch):  # noqa: F811  (the fixture)
     """A pretrained folder holding `demo` (the digits export) and `chars` (the conditional one)."""
     folder = tmp_path / "pretrained"
     for name, source in (("demo", "digits"), ("chars", "hwdb")):

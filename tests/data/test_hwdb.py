@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lsgan_tf.config import TrainConfig
-from lsgan_tf.data import hwdb, records
+from lsgan_tf.data import classes, hwdb, records
 from lsgan_tf.runs import RunDir
 from lsgan_tf.training.loop import train
 from tests.conftest import assert_quiet, run_script, user_env
@@ -53,20 +53,20 @@ INDEX = {"啊": 0, "国": 9 * 94 + 89, "中": 38 * 94 + 47, "座": 39 * 94 + 88}
 def test_class_table_is_the_level1_set_in_code_order_whatever_the_files_hold(gnt_dir):
     root, _, _ = gnt_dir
     files = hwdb.find_gnt_files(str(root))
-    table = hwdb.ClassTable.from_counts(hwdb.count_classes(files))
-    assert len(table) == 3755 and table.codes == hwdb.LEVEL1_CODES
+    table = classes.ClassTable.from_counts(hwdb.count_classes(files))
+    assert len(table) == 3755 and table.codes == classes.LEVEL1_CODES
     assert table.present() == sorted(INDEX.values())  # B0A1 < B9FA < D6D0 < D7F9
     assert [table.characters[i] for i in table.present()] == ["啊", "国", "中", "座"]
     assert [table.counts[i] for i in table.present()] == [2, 1, 2, 1] and sum(table.counts) == 6
-    assert hwdb.ClassTable.from_counts(hwdb.count_classes(files[:1])).index() == table.index()
-    everything = hwdb.ClassTable.from_counts(hwdb.count_classes(files), "all")
-    assert everything.codes[:3755] == hwdb.LEVEL1_CODES  # a level-1 character keeps its index
+    assert classes.ClassTable.from_counts(hwdb.count_classes(files[:1])).index() == table.index()
+    everything = classes.ClassTable.from_counts(hwdb.count_classes(files), "all")
+    assert everything.codes[:3755] == classes.LEVEL1_CODES  # a level-1 character keeps its index
     assert everything.characters[3755:] == ["！", "亍"]  # then the other tags present, by code
     tsv = table.to_tsv()
     assert tsv.splitlines()[0] == "index\tcharacter\tgb_code\tcount"
     assert tsv.splitlines()[1 + INDEX["国"]] == f"{INDEX['国']}\t国\tB9FA\t1"
-    assert hwdb.ClassTable.from_tsv(tsv) == table
-    named = hwdb.ClassTable.from_characters(table.characters)
+    assert classes.ClassTable.from_tsv(tsv) == table
+    named = classes.ClassTable.from_characters(table.characters)
     assert named.codes == table.codes and named.present() == list(range(3755))  # not counted: all present
 
 
@@ -85,9 +85,9 @@ def test_header_scan_reads_each_file_once_per_process_until_it_changes(gnt_dir, 
 
 
 def test_level1_range():
-    assert hwdb.is_gb2312_level1(b"\xb0\xa1") and hwdb.is_gb2312_level1(b"\xd7\xf9")
-    assert not hwdb.is_gb2312_level1(b"\xd7\xfa")  # unassigned end of row 0xD7
-    assert not hwdb.is_gb2312_level1(LEVEL2[1]) and not hwdb.is_gb2312_level1(SYMBOL[1])
+    assert classes.is_gb2312_level1(b"\xb0\xa1") and classes.is_gb2312_level1(b"\xd7\xf9")
+    assert not classes.is_gb2312_level1(b"\xd7\xfa")  # unassigned end of row 0xD7
+    assert not classes.is_gb2312_level1(LEVEL2[1]) and not classes.is_gb2312_level1(SYMBOL[1])
 
 
 def test_preprocess_keeps_aspect_by_padding_and_inverts():

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from lsgan_tf.config import TrainConfig
-from lsgan_tf.data import hwdb, hwdb_render
+from lsgan_tf.data import classes, hwdb, hwdb_render
 from lsgan_tf.evaluation import classifiers
 from lsgan_tf.evaluation.characters import class_accuracy, classifier_targets, to_classifier_range
 from tests.conftest import ROOT, TF_LOG_LINE, assert_quiet, run_script, shared_across_workers, subprocess_env, user_env
@@ -49,9 +49,9 @@ def test_rendered_files_are_real_gnt_with_the_exact_class_set(rendered):
     files = hwdb.find_gnt_files(str(rendered))
     assert [os.path.basename(path) for path in files] == ["001-f.gnt", "002-f.gnt", "003-f.gnt", "004-f.gnt"]
     counts = hwdb.count_classes(files)
-    assert counts == {code: PER_CLASS for code in hwdb.LEVEL1_CODES[:CLASSES]}  # the first N level-1, in code order
-    assert all(hwdb.is_gb2312_level1(code) for code in counts)
-    table = hwdb.ClassTable.from_counts(counts)
+    assert counts == {code: PER_CLASS for code in classes.LEVEL1_CODES[:CLASSES]}  # the first N level-1, in code order
+    assert all(classes.is_gb2312_level1(code) for code in counts)
+    table = classes.ClassTable.from_counts(counts)
     assert table.present() == list(range(CLASSES)) and table.characters[:3] == ["啊", "阿", "埃"]
     per_writer = [sum(1 for _ in hwdb.iter_gnt(path, read_pixels=False)) for path in files]
     assert per_writer == [CLASSES * PER_CLASS // WRITERS] * WRITERS
@@ -93,10 +93,10 @@ def test_bad_flags_and_a_font_without_hanzi_are_clear_errors(tmp_path):
 @pytest.mark.slow
 def test_class_accuracy_is_the_classifiers_on_faithful_samples_and_chance_when_labels_are_ignored(rendered):
     config = TrainConfig(dataset="hwdb", data_dir=str(rendered), conditional=True).resolve()
-    table = hwdb.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(str(rendered))))
+    table = classes.ClassTable.from_counts(hwdb.count_classes(hwdb.find_gnt_files(str(rendered))))
     classifier = classifiers.load_classifier(classifiers.CHARACTERS)
     # Samples of writers neither the classifier nor the run saw (another seed): 20 per class.
-    codes = hwdb.LEVEL1_CODES[:CLASSES]
+    codes = classes.LEVEL1_CODES[:CLASSES]
     index = table.index()
     pool = {i: [] for i in range(CLASSES)}
     for writer in range(20):
@@ -116,7 +116,7 @@ def test_class_accuracy_is_the_classifiers_on_faithful_samples_and_chance_when_l
 def test_a_class_outside_level_1_has_no_classifier_class_and_is_not_asked_for():
     from lsgan_tf.evaluation.characters import asked_labels
 
-    table = hwdb.ClassTable.from_counts({hwdb.LEVEL1_CODES[5]: 3, b"\xa3\xa1": 2, hwdb.LEVEL1_CODES[0]: 1}, "all")
+    table = classes.ClassTable.from_counts({classes.LEVEL1_CODES[5]: 3, b"\xa3\xa1": 2, classes.LEVEL1_CODES[0]: 1}, "all")
     assert len(table) == 3756 and table.present() == [0, 5, 3755]
     assert classifier_targets(table, [0, 5, 3755]).tolist() == [0, 5, -1]
     assert asked_labels(table, len(table), 5).tolist() == [0, 5, 0, 5, 0]

@@ -46,9 +46,10 @@ def test_the_shipped_digit_classifier_reads_rendered_digits_and_its_coverage(cla
 def test_the_shipped_digit_classifiers_recorded_accuracy_on_the_authors_sets(classifier, official_digits_tarball):
     """The test accuracy fixed in classifiers.DIGITS is what the shipped file scores on the authors'
     published digits (another CPU's rounding may flip a rare argmax: 0.002 allowed)."""
-    from lsgan_tf.data.tfds_builders import AUTHORS_DIGIT_FOLDERS, authors_digits
+    from lsgan_tf.data.digits_render import AUTHORS_FOLDERS
+    from lsgan_tf.data.tfds_builders import authors_digits
 
-    for variant in AUTHORS_DIGIT_FOLDERS:
+    for variant in AUTHORS_FOLDERS:
         read = list(authors_digits(official_digits_tarball, variant))
         x = np.stack([image for _, image, _ in read]).astype(np.float32)[..., None] / 127.5 - 1.0
         labels = np.asarray([digit for _, _, digit in read])
@@ -213,8 +214,8 @@ def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_r
     from lsgan_tf.evaluation import scorers
     from lsgan_tf.runs import RunDir
     from lsgan_tf.training.build import restore_model
-    from lsgan_tf.utils.images import to_uint8
     from lsgan_tf.training.checkpoints import checkpoint_step, listed_checkpoints
+    from lsgan_tf.utils.images import to_uint8
 
     cache = tmp_path / "cache"
     calls = []

@@ -1,7 +1,6 @@
 """The standard Inception graph: fetched once from a (loopback) host, verified, cached, recorded."""
 
 import hashlib
-import json
 import os
 
 import numpy as np
@@ -75,9 +74,9 @@ def test_a_users_own_file_that_is_not_the_graph_is_named_not_deleted(tmp_path):
 
 
 def test_evaluate_checks_its_inputs_before_it_fetches_anything(host, tmp_path):
-    from tests.conftest import run_script
-
     from PIL import Image
+
+    from tests.conftest import run_script
 
     url = host.url + ARCHIVE_PATH
     images = tmp_path / "images"

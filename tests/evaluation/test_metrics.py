@@ -62,7 +62,7 @@ def test_kid_matches_tfgan_and_an_explicit_double_loop():
     ours = metrics.kernel_inception_distance(a, b, num_subsets=1, subset_size=60)["kid"]
     reference, _ = cm.kernel_classifier_distance_and_std_from_activations(tf.constant(a), tf.constant(b), max_block_size=1000)
     assert ours == pytest.approx(float(reference), rel=1e-6)
-    kernel = lambda x, y: (x @ y / 6 + 1) ** 3  # noqa: E731
+    kernel = lambda x, y: (x @ y / 6 + 1) ** 3
     m = len(a)
     xx = sum(kernel(a[i], a[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
     yy = sum(kernel(b[i], b[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))

@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from lsgan_tf.config import TrainConfig
-from lsgan_tf.data import hwdb
+from lsgan_tf.data import classes
 from lsgan_tf.training.build import restore_model
 from lsgan_tf.training.loop import train
 from tests.conftest import ROOT, run_script, shared_across_workers, subprocess_env
@@ -222,7 +222,7 @@ def test_sample_py_saved_model_and_label_errors(exports, tmp_path):
     assert bad.returncode == 2 and "outside [0, 3755)" in bad.stderr
     # The run's data held 4 of the 3,755 classes: the export says which, sample.py draws only those.
     tflite = f"--model={out / 'tflite' / 'generator.tflite'}"
-    trained = [hwdb.LEVEL1_CODES.index(code) for code in LEVEL1.values()]
+    trained = [classes.LEVEL1_CODES.index(code) for code in LEVEL1.values()]
     metadata = json.loads((out / "tflite" / "metadata.json").read_text(encoding="utf-8"))
     assert metadata["trained_classes"] == sorted(trained)
     untrained = run_script("sample.py", tflite, "--labels=中,阿,1", f"--out={tmp_path / 'u.png'}")

@@ -24,7 +24,7 @@ def test_the_command_names_exactly_the_settings_that_differ_from_the_preset():
     assert training_command(config) == "python train.py --dataset=hwdb --data_dir=/data/hwdb --out_dir=RUN"
 
 
-def test_every_export_writes_a_card_of_its_run(exports, tmp_path):  # noqa: F811
+def test_every_export_writes_a_card_of_its_run(exports, tmp_path):  # noqa: F811  (the fixture)
     for name, (run_dir, folder) in exports.items():
         card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
         listed = re.findall(r"^- `([^`]+)`$", card, flags=re.MULTILINE)
@@ -35,7 +35,7 @@ def test_every_export_writes_a_card_of_its_run(exports, tmp_path):  # noqa: F811
         assert "Not evaluated" in card
 
 
-def test_the_card_carries_the_evaluation_of_the_exported_step(exports, tmp_path):  # noqa: F811
+def test_the_card_carries_the_evaluation_of_the_exported_step(exports, tmp_path):  # noqa: F811  (the fixture)
     import shutil
 
     from lsgan_tf.export.run import export_run

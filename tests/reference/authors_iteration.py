@@ -308,9 +308,8 @@ class AuthorsIteration:
             self.real = v1.placeholder(dtype, [None, *image_shape], name="real")
             self.z = v1.placeholder(dtype, [None, z_dim], name="z")
             self.labels = v1.placeholder(tf.int32, [None], name="labels") if conditional else None
-            G = lambda: networks.generator(n, self.z, self.labels)  # noqa: E731
-            D = lambda x: networks.discriminator(n, x, self.labels)  # noqa: E731
-
+            G = lambda: networks.generator(n, self.z, self.labels)
+            D = lambda x: networks.discriminator(n, x, self.labels)
             # The D update's Session.run: G(z), D(real), D(G(z)).
             n.new_run()
             fake = G()
@@ -321,7 +320,7 @@ class AuthorsIteration:
             # Hyperparameters in the graph's dtype, rounded through float32 as Keras' update
             # computes with them: from Python floats AdamOptimizer would keep its beta powers (and
             # lr, betas, epsilon) in float32 even in a float64 graph.
-            number = lambda value: dtype.as_numpy_dtype(np.float32(value))  # noqa: E731
+            number = lambda value: dtype.as_numpy_dtype(np.float32(value))
             d_optimizer, g_optimizer = (
                 v1.train.AdamOptimizer(number(constants[lr]), beta1=number(constants["beta_1"]),
                                        beta2=number(constants["beta_2"]), epsilon=number(constants["epsilon"]))

@@ -292,7 +292,7 @@ import numpy as np, keras
 from lsgan_tf import architectures, objectives
 from lsgan_tf.gan import GAN
 from lsgan_tf.training.distribute import mirrored_strategy
-from lsgan_tf.training.optimizers import FusedAdam
+from lsgan_tf.kernels.adam import FusedAdam
 
 def one_step(strategy, loss, d_steps):
     with strategy.scope():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lsgan_tf.architectures.batch_norm import BatchNorm
+from lsgan_tf.kernels.batch_norm import BatchNorm
 
 SHAPES = [(8, 4, 4, 6), (6, 5)]
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lsgan_tf.architectures import fast_conv
-from lsgan_tf.architectures.fast_conv import FastConv2D, FastConv2DTranspose, fastest_method, transposed_conv
+from lsgan_tf.kernels import conv as fast_conv
+from lsgan_tf.kernels.conv import FastConv2D, FastConv2DTranspose, fastest_method, transposed_conv
 from lsgan_tf.penalties import dragan_penalty
 
 # (input size, C_in, C_out, kernel, stride, output_padding): every shape the papers' generators

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lsgan_tf.training.optimizers import FusedAdam
+from lsgan_tf.kernels.adam import FusedAdam
 
 LR, BETA_1, BETA_2, EPSILON = 2e-4, 0.5, 0.999, 1e-8
 

@@ -1,4 +1,5 @@
-"""Conv2D and Conv2DTranspose layers that route around slow CPU kernels.
+"""Conv2D and Conv2DTranspose layers that route around slow CPU kernels (fast kernels:
+lsgan_tf/kernels/__init__.py).
 
 Both layers compute exactly what Keras' layers compute (same weights, config and gradients).
 What differs is how a transposed convolution is evaluated: TensorFlow runs it (the forward
@@ -26,6 +27,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -86,7 +88,8 @@ def transposed_conv_by_phases(x, kernel, strides: Sequence[int], output_size: Se
             phases[r_h, r_w] = tf.nn.conv2d(window, tf.transpose(sub_kernel, (0, 1, 3, 2)), 1, "VALID")
     empty = tf.zeros_like(next(iter(phases.values())))
     rows = [
-        tf.reshape(tf.stack([phases.get((r_h, r_w), empty) for r_w in range(s_w)], axis=3), (-1, phase_h, phase_w * s_w, c_out))
+        tf.reshape(tf.stack([phases.get((r_h, r_w), empty) for r_w in range(s_w)], axis=3),
+                   (-1, phase_h, phase_w * s_w, c_out))
         for r_h in range(s_h)
     ]
     output = tf.reshape(tf.stack(rows, axis=2), (-1, phase_h * s_h, phase_w * s_w, c_out))
@@ -140,6 +143,18 @@ def _median_seconds(methods: Sequence[str], x_shape, kernel_shape, strides, outp
     return {method: statistics.median(values) for method, values in times.items()}
 
 
+_ANNOUNCED: List[str] = []
+
+
+def _announce_timing(path: str) -> None:
+    """One line per process before the first shape is timed (a network's first build on a machine
+    takes up to a minute of it), to stderr."""
+    if not _ANNOUNCED:
+        _ANNOUNCED.append(path)
+        print(f"timing the transposed convolutions of this network on this CPU, once per shape (kept in {path}; "
+              f"--kernels=keras skips it)", file=sys.stderr, flush=True)
+
+
 def fastest_method(x_shape: Sequence[int], kernel_shape: Sequence[int], strides: Sequence[int],
                    output_size: Sequence[int]) -> str:
     """The method `transposed_conv` uses for a shape: "native" with a GPU; on a CPU the
@@ -152,7 +167,9 @@ def fastest_method(x_shape: Sequence[int], kernel_shape: Sequence[int], strides:
     choice = _read_choices(path).get(key)
     if choice in METHODS:
         return choice
-    candidates = ["phases", "native"] + (["flipped_conv"] if flipped_conv_applies(x_shape, kernel_shape, strides, output_size) else [])
+    flipped = flipped_conv_applies(x_shape, kernel_shape, strides, output_size)
+    candidates = ["phases", "native"] + (["flipped_conv"] if flipped else [])
+    _announce_timing(path)
     seconds = _median_seconds(candidates, x_shape, kernel_shape, strides, output_size)
     choice = min(candidates, key=seconds.get)
     choices = _read_choices(path)  # another process may have stored one meanwhile: the first stays

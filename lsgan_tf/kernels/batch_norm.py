@@ -1,5 +1,5 @@
 """Batch normalisation as the papers' networks train it: Keras' BatchNormalization with a faster
-training pass.
+training pass (one of the fast kernels: lsgan_tf/kernels/__init__.py).
 
 - **Fused kernel.** In training, a 4-D float32 batch is normalised by TensorFlow's
   `FusedBatchNormV3` (one pass forward, one backward) instead of Keras' dozen element-wise
@@ -9,7 +9,9 @@ training pass.
 
 Other dtypes (float64) and dense (2-D) features are normalised with Keras' element-wise ops
 (the kernel measured slower than them on dense features). Inference, synchronized
-(cross-replica) statistics, masks and renorm take Keras' own path, so exported graphs are Keras' (tests/architectures/test_batch_norm.py compares the two).
+(cross-replica) statistics, masks and renorm take Keras' own path, so exported graphs are Keras'
+(tests/kernels/test_batch_norm.py compares the two); so does everything when this Keras lacks
+`_reduction_axes` (kernels.fast_path_available).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
+from lsgan_tf.kernels.internals import fast_path_available
+
 
 @keras.saving.register_keras_serializable(package="lsgan_tf")
 class BatchNorm(layers.BatchNormalization):
@@ -28,7 +32,7 @@ class BatchNorm(layers.BatchNormalization):
     def _own_path_applies(self, inputs, training, mask) -> bool:
         """Training on the channels (last) axis, without a mask, renorm or cross-replica statistics."""
         return (bool(training) and self.trainable and mask is None and not self.synchronized and not self.renorm
-                and self._reduction_axes == list(range(len(inputs.shape) - 1))
+                and fast_path_available() and self._reduction_axes == list(range(len(inputs.shape) - 1))
                 and keras.backend.backend() == "tensorflow")
 
     def _normalize(self, x) -> Tuple[tf.Tensor, tf.Tensor, tf.Tensor]:

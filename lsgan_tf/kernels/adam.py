@@ -9,15 +9,18 @@ TensorFlow's `ResourceApplyAdam` kernel computes the same update in one pass:
   w -= m * alpha / (sqrt(v) + epsilon)
 
 which is Keras' formula term for term (Kingma & Ba, Algorithm 1 with the "epsilon hat" of
-its Section 2), so the weights agree to float rounding (tests/training/test_optimizers.py). The
+its Section 2), so the weights agree to float rounding (tests/kernels/test_adam.py). The
 moment slots are Keras' own, so checkpoints are unchanged. Cases the kernel does not cover
-(AMSGrad, sparse gradients, other dtypes, other backends) take Keras' own update.
+(AMSGrad, sparse gradients, other dtypes, other backends, a Keras without the internals read
+here: kernels.fast_path_available) take Keras' own update.
 """
 
 from __future__ import annotations
 
 import keras
 import tensorflow as tf
+
+from lsgan_tf.kernels.internals import fast_path_available
 
 
 def _resource(variable) -> tf.Variable:
@@ -33,7 +36,7 @@ class FusedAdam(keras.optimizers.Adam):
         """One Adam update of `variable` (Kingma & Ba, Algorithm 1) in one kernel."""
         dtype = variable.dtype
         if (self.amsgrad or isinstance(gradient, tf.IndexedSlices) or dtype != "float32"
-                or keras.backend.backend() != "tensorflow"):
+                or keras.backend.backend() != "tensorflow" or not fast_path_available()):
             return super().update_step(gradient, variable, learning_rate)
         local_step = tf.cast(self.iterations + 1, dtype)
         index = self._get_variable_index(variable)
