@@ -13,8 +13,24 @@ from typing import Callable
 from absl import app, flags
 
 from lsgan_tf.utils.commands import as_the_user_runs_them, program
+from lsgan_tf.utils.installed import installed
 
-__all__ = ["program", "run_app"]
+__all__ = ["program", "require", "run_app"]
+# The pip name of each module a console script may need beyond the sampling-only install
+# (LiteRT, numpy, Pillow, absl-py; README "Install").
+PIP_NAMES = {"tensorflow": "tensorflow", "tqdm": "tqdm", "matplotlib": "matplotlib", "scipy": "scipy",
+             "lmdb": "lmdb", "tensorflow_datasets": "tensorflow-datasets"}
+
+
+def require(*modules: str) -> None:
+    """Exits with status 2 and one line naming what to install when any of `modules` is missing
+    (a console script calls it before importing them: the sampling-only install lacks TensorFlow)."""
+    missing = [PIP_NAMES.get(module, module) for module in modules if not installed(module)]
+    if missing:
+        names = " ".join(missing)
+        print(f"{program()}: error: needs {', '.join(missing)}, not installed here (the sampling-only install has "
+              f"LiteRT alone): pip install {names}, or the full install: pip install lsgan-tf", file=sys.stderr)
+        sys.exit(2)
 
 
 def run_app(main: Callable[[list], int], *flag_modules: ModuleType, usage: str = "") -> None:

@@ -24,8 +24,11 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.cli import program, run_app, verbose
+from lsgan_tf.cli import program, require, run_app, verbose
 from lsgan_tf.utils import quiet
+
+require("tensorflow", "scipy", "tqdm")
+
 from lsgan_tf.utils.atomic import write_json
 from lsgan_tf.utils.cache import cache_directory
 

@@ -12,9 +12,10 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.cli import program, run_app, verbose
+from lsgan_tf.cli import program, require, run_app, verbose
 from lsgan_tf.utils import quiet
 
+require("tensorflow")
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")

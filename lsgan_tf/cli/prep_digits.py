@@ -15,6 +15,10 @@ import time
 import numpy as np
 from absl import flags
 
+from lsgan_tf.cli import require
+
+require("tqdm", "matplotlib")
+
 from lsgan_tf.cli import prep_common, run_app
 from lsgan_tf.cli.prep_common import fail, print_summary, progress
 from lsgan_tf.data import digits_render

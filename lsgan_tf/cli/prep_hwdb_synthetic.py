@@ -23,6 +23,10 @@ from typing import Optional
 
 from absl import flags
 
+from lsgan_tf.cli import require
+
+require("tqdm", "scipy")
+
 from lsgan_tf.cli import program, run_app
 from lsgan_tf.cli.prep_common import fail, progress
 from lsgan_tf.data import hwdb_render

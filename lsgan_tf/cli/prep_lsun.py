@@ -12,6 +12,10 @@ import time
 
 from absl import flags
 
+from lsgan_tf.cli import require
+
+require("tensorflow", "tqdm", "lmdb")
+
 from lsgan_tf.cli import prep_common, run_app, verbose
 from lsgan_tf.utils import quiet
 

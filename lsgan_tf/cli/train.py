@@ -15,9 +15,10 @@ import sys
 
 from absl import flags, logging
 
-from lsgan_tf.cli import program, run_app, verbose
+from lsgan_tf.cli import program, require, run_app, verbose
 from lsgan_tf.utils import quiet
 
+require("tensorflow", "tensorflow_datasets", "scipy")
 quiet.quiet_tensorflow_startup()
 
 from lsgan_tf.config import TrainConfig, config_from_flags, define_flags, given_flags  # after the quiet start-up

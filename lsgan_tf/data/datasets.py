@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import logging
 import os
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Iterator, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -27,6 +29,7 @@ from lsgan_tf.data.images_io import ImageDecodeError
 from lsgan_tf.data.mixture import mixture_dataset
 from lsgan_tf.errors import DataError
 from lsgan_tf.presets import CHARACTERS, MADE_HERE, Preset, get, preset_for_tfds, tfds_base_name
+from lsgan_tf.utils.network import unreachable_reason
 
 SHUFFLE_BUFFER = 20_000
 # TFDS builders that TFDS cannot download (their files need a manual download into manual_dir).
@@ -110,26 +113,75 @@ def _gnt_dataset(data_dir: str, seed: Optional[int], corrupt: CorruptRecords) ->
     return dataset.map(lambda image, label: (image[..., None], label))
 
 
+TFDS_DOWNLOAD_HOST = "https://storage.googleapis.com"  # TFDS's mirror of its datasets, which it asks first
+
+
+def _tfds_root(data_dir: Optional[str]) -> str:
+    return data_dir or os.path.expanduser(os.environ.get("TFDS_DATA_DIR", os.path.join("~", "tensorflow_datasets")))
+
+
+def _entries(root: str, name: str) -> set:
+    """The paths TFDS adds while it downloads `name` into `root`: the root's entries and those of
+    its downloads/ and <name>/ folders."""
+    found = set()
+    for folder in (root, os.path.join(root, "downloads"), os.path.join(root, name.split("/")[0].split(":")[0])):
+        if os.path.isdir(folder):
+            found.update(os.path.join(folder, entry) for entry in os.listdir(folder))
+    return found
+
+
+def _remove_new(before: set, after: set) -> None:
+    import shutil
+
+    for path in sorted(after - before, key=len, reverse=True):
+        shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.remove(path)
+
+
+@contextlib.contextmanager
+def _absl_warnings_off() -> Iterator[None]:
+    """Runs the block with the Python absl logger (TFDS's) at ERROR."""
+    logger = logging.getLogger("absl")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def fetch_tfds(name: str, data_dir: Optional[str]):
     """The TFDS builder of `name` in `data_dir` (None: TFDS's default directory), downloaded and
-    prepared first when it is not there yet (TFDS's progress bar and checksums apply). A failed
-    download raises a one-line DataError saying how to pass a local copy."""
+    prepared first when it is not there yet (TFDS's progress bar and checksums apply). Before a
+    download the download host is asked for (lsgan_tf/utils/network.py): without a network the
+    DataError comes in seconds. A failed download raises a one-line DataError naming the host and
+    how to pass a local copy, and removes what TFDS had written of it."""
     import tensorflow_datasets as tfds
 
     from lsgan_tf.data import tfds_builders  # noqa: F401  (registers hwdb1, small_variability_digits)
 
     where = data_dir or "TFDS's default data directory"
+    manual = (f"Without a network, prepare it where there is one with tfds.builder({name!r}, data_dir=DIR)"
+              f".download_and_prepare(), copy DIR here and pass --tfds_data_dir=DIR (or a folder of images as "
+              f"--data_dir).")
+    root = _tfds_root(data_dir)
+    before = _entries(root, name)
     try:
-        builder = tfds.builder(name, data_dir=data_dir)
-        builder.download_and_prepare()
+        with _absl_warnings_off():  # "Variant folder ... has no dataset_info.json" before every first download
+            builder = tfds.builder(name, data_dir=data_dir)
+            prepared = builder.is_prepared()
+        if not prepared:
+            reason = unreachable_reason(TFDS_DOWNLOAD_HOST)
+            if reason is not None:
+                raise DataError(f"cannot download TFDS dataset {name!r} into {where}: {reason}. {manual}")
+            builder.download_and_prepare()
+    except DataError:
+        _remove_new(before, _entries(root, name))
+        raise
     except Exception as error:  # TFDS and requests raise many types for a missing name or no network
+        _remove_new(before, _entries(root, name))
         reason = (str(error).strip().splitlines() or [""])[0][:300]
-        raise DataError(
-            f"could not download and prepare TFDS dataset {name!r} into {where} ({type(error).__name__}: {reason}). "
-            f"Without internet, prepare it where there is some with tfds.builder({name!r}, data_dir=DIR)"
-            f".download_and_prepare(), copy DIR here and pass --tfds_data_dir=DIR (or a folder of images as "
-            f"--data_dir)."
-        ) from None
+        raise DataError(f"could not download and prepare TFDS dataset {name!r} into {where} "
+                        f"({type(error).__name__}: {reason}). {manual}") from None
     return builder
 
 

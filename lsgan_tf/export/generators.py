@@ -20,6 +20,7 @@ import numpy as np
 from lsgan_tf.errors import SampleError
 from lsgan_tf.noise import DISTRIBUTION_NAMES, seeded_z_blocks
 from lsgan_tf.utils import quiet
+from lsgan_tf.utils.installed import installed
 
 
 def _noise_of(metadata: dict) -> str:
@@ -88,10 +89,18 @@ class TFLiteGenerator(Generator):
         return np.array(self._runner(**self._feed(z, labels))["images_uint8"])[:len(z)]  # a copy: outputs alias memory
 
 
+def _tensorflow(what: str) -> None:
+    """SampleError naming the full install when TensorFlow is missing (the sampling-only install)."""
+    if not installed("tensorflow"):
+        raise SampleError(f"{what} needs TensorFlow, which is not installed (the sampling-only install runs .tflite "
+                          f"files alone): pip install lsgan-tf")
+
+
 class SavedModelGenerator(Generator):
     """A SavedModel export, run by TensorFlow through its `serving_default` signature."""
 
     def __init__(self, path: str):
+        _tensorflow(f"--model={path} (a SavedModel)")
         quiet.quiet_tensorflow_startup()
         import tensorflow as tf
 
@@ -122,6 +131,7 @@ class RunGenerator(Generator):
     copy when the run kept one, as export takes by default), in float32."""
 
     def __init__(self, run_dir: str, checkpoint: Optional[str] = None):
+        _tensorflow(f"--run_dir={run_dir} (a training run)")
         quiet.quiet_tensorflow_startup()
         from lsgan_tf.errors import RunError
         from lsgan_tf.runs import RunDir

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -79,8 +80,11 @@ def test_mnist_without_data_dir_trains_from_a_tfds_download(tmp_path, monkeypatc
     """--dataset=mnist with no --data_dir goes through TFDS's download_and_prepare into
     --tfds_data_dir (mock_data stands in for the network and the files)."""
     from lsgan_tf.config import TrainConfig
+    from lsgan_tf.data import datasets
     from lsgan_tf.training.loop import train
 
+    hosts = []  # the host check is asked for, and answered here: no test reaches outside
+    monkeypatch.setattr(datasets, "unreachable_reason", lambda url: hosts.append(url))
     with tfds.testing.mock_data(num_examples=16):
         asked, prepared = [], []
         make_builder, mocked_prepare = tfds.builder, tfds.core.DatasetBuilder.download_and_prepare
@@ -92,40 +96,69 @@ def test_mnist_without_data_dir_trains_from_a_tfds_download(tmp_path, monkeypatc
                                    z_dim=8, sample_every=2, out_dir=str(tmp_path / "run")), log=lambda line: None)
     assert result["step"] == 2
     assert asked and set(asked) == {("mnist", str(tmp_path / "tfds"))} and set(prepared) == {"mnist"}
+    assert hosts and set(hosts) == {datasets.TFDS_DOWNLOAD_HOST}
     assert os.path.exists(RunDir(tmp_path / "run").sample_path(2))
 
 
-OFFLINE = """
-import sys
+NO_NETWORK = """
+import errno, socket, sys
+def unreachable(*args, **kwargs):  # every connection and name lookup of the process fails, as offline
+    raise OSError(errno.ENETUNREACH, "Network is unreachable")
+socket.socket.connect = unreachable
+socket.getaddrinfo = unreachable
+socket.create_connection = unreachable
+"""
+# The host answers (the check passes) but the download then fails, as requests fails without a route.
+FAILING_DOWNLOAD = """
 import requests
 from tensorflow_datasets.core.download import downloader
 from tensorflow_datasets.core.utils import gcs_utils
-
-def offline(*args, **kwargs):  # what requests raises on this machine, which has no route out
+from lsgan_tf.data import datasets
+def offline(*args, **kwargs):
     raise requests.exceptions.ConnectionError(
         "HTTPSConnectionPool(host='storage.googleapis.com', port=443): Max retries exceeded "
         "(Caused by NameResolutionError: Failed to resolve 'storage.googleapis.com')")
-
 downloader._Downloader._sync_download = offline
 gcs_utils.is_dataset_on_gcs = lambda name: False
+datasets.unreachable_reason = lambda url: None
+"""
+TRAIN = """
 from lsgan_tf.cli.train import run
 sys.argv = ["train.py"] + sys.argv[1:]
 run()
 """
 
 
-@pytest.mark.slow
-def test_offline_download_is_one_line_and_leaves_no_run(tmp_path):
+def train_offline(prelude, tmp_path):
+    started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-c", OFFLINE, "--dataset=mnist", f"--tfds_data_dir={tmp_path / 'tfds'}", "--steps=1",
-         f"--out_dir={tmp_path / 'run'}"],
+        [sys.executable, "-c", "import sys\n" + prelude + TRAIN, "--dataset=mnist", f"--tfds_data_dir={tmp_path / 'tfds'}",
+         "--steps=1", f"--out_dir={tmp_path / 'run'}"],
         capture_output=True, text=True, timeout=300, env=subprocess_env(), cwd=ROOT,
     )
-    assert result.returncode == 2, result.stderr[-3000:]
-    errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "Traceback" not in result.stderr
-    assert "could not download and prepare TFDS dataset 'mnist'" in errors[0]
-    assert "ConnectionError" in errors[0] and "--tfds_data_dir=DIR" in errors[0]
+    return result, time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_without_a_network_the_download_fails_in_seconds_in_one_line_and_changes_nothing(tmp_path):
+    (tmp_path / "tfds").mkdir()
+    (tmp_path / "tfds" / "kept.txt").write_text("a user's file")
+    result, seconds = train_offline(NO_NETWORK, tmp_path)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert len(lines) == 1 and "cannot download TFDS dataset 'mnist'" in lines[0], lines
+    assert "storage.googleapis.com:443" in lines[0] and "--tfds_data_dir=DIR" in lines[0] and "--data_dir" in lines[0]
+    assert seconds < 15, seconds  # the whole command, TensorFlow's start included
+    assert sorted(os.listdir(tmp_path / "tfds")) == ["kept.txt"] and not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_a_download_that_fails_midway_leaves_nothing_behind(tmp_path):
+    result, _ = train_offline(FAILING_DOWNLOAD, tmp_path)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("train.py: error:")]  # after TFDS's bars
+    assert result.returncode == 2 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert "could not download and prepare TFDS dataset 'mnist'" in errors[0] and "ConnectionError" in errors[0]
+    assert not (tmp_path / "tfds").exists() or os.listdir(tmp_path / "tfds") == []
     assert not (tmp_path / "run").exists()
 
 
