@@ -1,5 +1,6 @@
-# Quick start: `make train` (short demo run of the default preset), `make test` (everything CI runs)
-# and `make test-fast` (the unit tests: no subprocess, no training beyond a few steps).
+# Quick start: `make train` (short demo run of the default preset), `make test` (what CI runs),
+# `make test-full` (that and the long variants) and `make test-fast` (the unit tests: no
+# subprocess, no training beyond a few steps).
 # Both create .venv from requirements.txt (pinned) on first use and install lsgan_tf into it
 # in editable mode (pyproject.toml), with its console scripts (lsgan-train, ...).
 PYTHON ?= python3.11
@@ -7,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup train lint test test-fast clean
+.PHONY: setup train lint test test-full test-fast clean
 
 setup: $(STAMP)
 
@@ -30,10 +31,15 @@ lint: $(STAMP)
 # so two of them keep both cores of a 2-core machine busy. Expensive fixtures (exported runs, the
 # run-safety runs) are made once for both workers (tests/conftest.py: shared_across_workers).
 test: lint
+	$(PY) -m pytest -q -n 2 --dist=worksteal -m "not full" tests
+
+# Everything, the long variants too (`full`: every architecture under XLA, every loss family under
+# mixed precision, every command against every run fault, the kill soak, the studies, the benchmarks).
+test-full: lint
 	$(PY) -m pytest -q -n 2 --dist=worksteal tests
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -n 2 --dist=worksteal -m "not slow" tests
+	$(PY) -m pytest -q -n 2 --dist=worksteal -m "not slow and not full" tests
 
 clean:
 	rm -rf $(VENV) runs

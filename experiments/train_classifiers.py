@@ -1,4 +1,4 @@
-"""Trains the two shipped scoring classifiers (lsgan_tf/evaluation/classifiers.py) once,
+r"""Trains the two shipped scoring classifiers (lsgan_tf/evaluation/classifiers.py) once,
 deterministically, writes their weights into lsgan_tf/evaluation/weights/ and prints the SHA-256
 and the test accuracies to fix in `classifiers.SHIPPED`.
 

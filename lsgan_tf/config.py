@@ -80,8 +80,8 @@ class TrainConfig:
                                                  "--data_dir is not given. Default: TFDS's own (~/tensorflow_datasets, "
                                                  "or $TFDS_DATA_DIR).")
     crop: bool = setting(True, "Centre-crop non-square images (image folders, LSUN LMDBs, TFDS) to a square before "
-                               "resizing, as data_prep/lsun.py and cats do; false: stretch them (the authors' LSUN "
-                               "code).")
+                               "resizing, as lsgan-prep-lsun and lsgan-prep-cats do; false: stretch them (the "
+                               "authors' LSUN code).")
     skip_corrupt: bool = setting(False, "Leave unreadable training records (a broken image, a cut-short .gnt file or "
                                         "TFRecord shard) out and count them in train.log, instead of stopping with an "
                                         "error that names the first.")

@@ -55,7 +55,8 @@ class Preset:
     pixel_range: Tuple[float, float] = (-1.0, 1.0)
     image_shape: Tuple[int, int, int] = (28, 28, 1)  # () for the 2-D mixture
     arch_options: Tuple[Tuple[str, object], ...] = ()
-    notes: str = ""  # where the settings come from (shown in train.py --help)
+    notes: str = ""  # where the settings come from (shown in lsgan-train --help)
+    subject: str = ""  # what its images show, in a few words (a model card's "Draws:" line)
     source: str = MANUAL
     reader: Union[str, Callable[[Any], Any]] = "images"
     reader_options: Tuple[Tuple[str, object], ...] = ()
@@ -82,24 +83,28 @@ PRESETS: Dict[str, Preset] = {
     for preset in (
         Preset(
             dataset="digits", arch="digits", coding="-110", z_dim=100, lr=2e-4, steps=50_001,
+            subject="digits 0-9 of small variability (rendered, shifted; TPAMI 4.3.1)",
             notes="TPAMI 4.3.1, Table 5; times.shift set; 50,001 steps and z size 100 from the authors' main.py.",
             source=MADE_HERE, reader="rendered_digits", reader_options=(("variant", "shift"),),
             tfds_builders=("small_variability_digits",), classes_made_here=10, metric="digit_classifier",
         ),
         Preset(
             dataset="digits_rotate", arch="digits", coding="-110", z_dim=100, lr=2e-4, steps=50_001,
+            subject="digits 0-9 of small variability (rendered, shifted and rotated; TPAMI 4.3.1)",
             notes="TPAMI 4.3.1, Table 5; times.shift.rotate set.",
             source=MADE_HERE, reader="rendered_digits", reader_options=(("variant", "shift_rotate"),),
             classes_made_here=10, metric="digit_classifier",
         ),
         Preset(
             dataset="mnist", arch="digits", coding="-110", z_dim=100, lr=2e-4, steps=50_001,
+            subject="handwritten digits 0-9 (MNIST)",
             notes="Fig. 10's MNIST column: the Table 5 net on 28x28 digits from an image folder or TFDS.",
             source=DOWNLOADED, tfds_download="mnist", tfds_builders=("mnist",), metric="digit_classifier",
         ),
         Preset(
             dataset="hwdb", arch="hwdb", coding="011", z_dim=1024, lr=2e-4, steps=100_000,
             conditional=True, pixel_range=(0.0, 1.0),
+            subject="handwritten Chinese characters (GB2312 level 1)",
             notes="ICCV 3.3, mcgan.py; HWDB1.0's 3,740 characters in the 3,755-class label map of GB2312 level 1; "
                   "step count not given in the paper.",
             reader="characters", tfds_builders=("hwdb1",), labels=CHARACTERS, metric="class_accuracy",
@@ -110,6 +115,7 @@ PRESETS: Dict[str, Preset] = {
         Preset(
             dataset="lsun", arch="scene112", coding="011", z_dim=1024, lr=1e-3, steps=100_000,
             image_shape=(112, 112, 3),
+            subject="scenes of one LSUN category (bedrooms, churches, ...)",
             notes="ICCV Table 1 (112x112 scenes); lr 1e-3; step count not given in the paper.",
             reader="lmdb_or_images",
             where_to_get="Download a category LMDB (e.g. bedroom_train_lmdb) from LSUN and convert it with "
@@ -118,6 +124,7 @@ PRESETS: Dict[str, Preset] = {
         Preset(
             dataset="lsun64", arch="dcgan64", coding="-110", z_dim=100, lr=2e-4, steps=100_000,
             image_shape=(64, 64, 3),
+            subject="scenes of one LSUN category (bedrooms, churches, ...)",
             notes="TPAMI Table 3 FID runs on LSUN-64 (DCGAN net).",
             reader="lmdb_or_images", tfds_builders=("lsun",),
             where_to_get="Download a category LMDB from LSUN and convert it with lsgan-prep-lsun --size=64.",
@@ -125,18 +132,21 @@ PRESETS: Dict[str, Preset] = {
         Preset(
             dataset="cats", arch="cat128", coding="-110", z_dim=100, lr=2e-4, steps=100_000,
             image_shape=(128, 128, 3),
+            subject="aligned cat faces",
             notes="TPAMI Table 2 (cats 128x128); step count not given in the paper.",
             where_to_get="Download the cat dataset (CAT_00..CAT_06) and convert it with lsgan-prep-cats.",
         ),
         Preset(
             dataset="cifar10", arch="dcgan32", coding="-110", z_dim=100, lr=2e-4, steps=100_000,
             image_shape=(32, 32, 3),
+            subject="small photos of the 10 CIFAR-10 classes",
             notes="TPAMI Table 3 FID runs on CIFAR-10 (DCGAN net, 32x32).",
             source=DOWNLOADED, tfds_download="cifar10", tfds_builders=("cifar10",),
         ),
         Preset(
             dataset="mixture", arch="mixture", coding="011", z_dim=256, lr=1e-4, g_lr=1e-3,
             batch_size=512, steps=35_000, simultaneous_updates=True, image_shape=(),
+            subject="points of a ring of 8 Gaussians in the plane (TPAMI Table 4)",
             notes="TPAMI Table 4, ls.py: D Adam 1e-4, G Adam 1e-3, simultaneous updates, 35,000 steps.",
             source=MADE_HERE, reader="gaussian_ring", metric="modes",
         ),

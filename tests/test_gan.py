@@ -155,6 +155,7 @@ def test_default_penalty_weights_follow_the_paper():
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_lsgan_on_the_gaussian_mixture_learns_the_ring():
     """The paper's mixture settings (011 coding, D Adam 1e-4, G Adam 1e-3, simultaneous updates).
 

@@ -33,8 +33,9 @@ def hwdb(
     batchnorm: bool = True,
     label_on_input: bool = False,
 ) -> Tuple[keras.Model, keras.Model]:
-    """G: concat[z, Wy] -> FC(128*s/4*s/4) BN ReLU -> TCONV(K5,S2,128) BN ReLU -> TCONV(K5,S2,1) sigmoid.
+    """The conditional networks for handwritten Chinese characters (ICCV 3.3, the authors' mcgan.py).
 
+    G: concat[z, Wy] -> FC(128*s/4*s/4) BN ReLU -> TCONV(K5,S2,128) BN ReLU -> TCONV(K5,S2,1) sigmoid.
     D: x -> CONV(K5,S2,1+256) LReLU -> concat tile(Wy) -> CONV(K5,S2,64+256) BN LReLU -> flatten,
     concat Wy -> FC(1024) BN LReLU -> concat Wy -> FC(1) (mcgan.py); `label_on_input` feeds
     concat[x, tile(Wy)] to the first convolution instead of x. Images are in [0, 1].

@@ -45,7 +45,7 @@ def digits(
     fc_norm: str = "spatial",
     d_fc_norm: bool = True,
 ) -> Pair:
-    """Table 5: G FC(8192) -> TCONV(K3,S2) 256 [7], 128 [14], 1 [28] tanh; LeNet-like D.
+    """TPAMI Table 5: G FC(8192) -> TCONV(K3,S2) 256 [7], 128 [14], 1 [28] tanh; LeNet-like D.
 
     The authors' code (small_variance_datasets/arch.py) uses kernel_size=5 and fc_norm="flat".
     `d_fc_norm=False` drops the BN of D's FC(500) layer (not in the paper): over a fake batch
@@ -75,7 +75,7 @@ def digits(
 
 
 def scene112(z_dim: int = 1024, variant: str = "standard", fc_norm: str = "spatial") -> Pair:
-    """Table 1 (LSUN 112x112): seven 3x3 TCONVs from 7x7x256; D of four 5x5 strided convs."""
+    """ICCV Table 1 (LSUN 112x112): seven 3x3 TCONVs from 7x7x256; D of four 5x5 strided convs."""
     g_bn, d_bn = _variant_batchnorm(variant)
     generator = conv_generator(
         z_dim=z_dim,
@@ -102,7 +102,7 @@ def scene112(z_dim: int = 1024, variant: str = "standard", fc_norm: str = "spati
 def cat128(
     z_dim: int = 100, variant: str = "standard", kernel_size: int = 3, fc_norm: str = "spatial"
 ) -> Pair:
-    """Table 2 (cats 128x128). The authors' code uses kernel_size=5 and fc_norm="flat"."""
+    """TPAMI Table 2 (cats 128x128). The authors' code uses kernel_size=5 and fc_norm="flat"."""
     g_bn, d_bn = _variant_batchnorm(variant)
     generator = conv_generator(
         z_dim=z_dim,

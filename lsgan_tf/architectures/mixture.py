@@ -26,7 +26,7 @@ def _mlp(inputs, hidden: int, depth: int, outputs: int, prefix: str):
 
 
 def mixture(z_dim: int = 256, hidden: int = 128, depth: int = 2) -> Tuple[keras.Model, keras.Model]:
-    """G: z -> 2 x FC(128, tanh) -> FC(2); D: x -> 2 x FC(128, tanh) -> FC(1)."""
+    """TPAMI Table 4: G: z -> 2 x FC(128, tanh) -> FC(2); D: x -> 2 x FC(128, tanh) -> FC(1)."""
     z = keras.Input(shape=(z_dim,), name="z")
     generator = keras.Model(z, _mlp(z, hidden, depth, 2, "g"), name="mixture_generator")
     points = keras.Input(shape=(2,), name="points")

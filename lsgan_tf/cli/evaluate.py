@@ -7,8 +7,7 @@ and FID / KID / IS.
   python evaluate.py --run_dir=runs/mixture                           # mixture: modes covered, quality, collapse
   python evaluate.py --run_dir=runs/hwdb                              # conditional HWDB: class accuracy
   python evaluate.py --run_dir=runs/cats                              # images: FID, KID, Inception Score
-  python evaluate.py --run_dir=runs/cats --num_samples=50000 \
-      --reference_stats=stats/cats_50k.npz                             # the literature's 50k; real stats kept
+  python evaluate.py --run_dir=runs/cats --num_samples=50000 --reference_stats=stats/cats_50k.npz  # as published
   python evaluate.py --images=samples/ --reference=real/              # any two folders (or .npz files)
   python evaluate.py --images=real/ --save_stats=stats/real.npz       # mu, sigma for later --reference
 
@@ -33,10 +32,10 @@ from lsgan_tf.utils.atomic import write_json
 from lsgan_tf.utils.cache import cache_directory
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("run_dir", None, "A train.py --out_dir to score.")
+flags.DEFINE_string("run_dir", None, "A training run to score (the folder lsgan-train wrote).")
 flags.DEFINE_string("model", None, "An export to score instead of a run: a .tflite file (metadata.json beside it) or a "
                     "SavedModel folder; scored with the metric of the dataset its metadata.json names.")
-flags.DEFINE_string("pretrained", None, "A generator shipped with lsgan-tf to score instead of a run (sample.py "
+flags.DEFINE_string("pretrained", None, "A generator shipped with lsgan-tf to score instead of a run (lsgan-sample "
                     "--pretrained=list names them).")
 flags.DEFINE_string("data_dir", None, "With --model or --pretrained: the real data of its dataset, when the dataset "
                     "is not rendered by lsgan_tf itself.")

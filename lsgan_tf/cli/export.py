@@ -17,7 +17,7 @@ from lsgan_tf.utils import quiet
 
 require("tensorflow")
 FLAGS = flags.FLAGS
-flags.DEFINE_string("run_dir", None, "A train.py --out_dir.", required=True)
+flags.DEFINE_string("run_dir", None, "A training run (the folder lsgan-train wrote).", required=True)
 flags.DEFINE_string("checkpoint", None, "A checkpoint path (default: the run's newest).")
 flags.DEFINE_string("out", None, "Output folder.", required=True)
 flags.DEFINE_integer("version", 1, "SavedModel version number (TF Serving's numbered sub-folder).")

@@ -3,7 +3,7 @@
   python data_prep/digits.py --variant=shift_rotate --out=data/digits
 
 Writes <out>/<variant>/<digit>/<i>.png, the layout of the authors' published set, so one
-reader serves both (train.py --dataset=digits_rotate --data_dir=<out>/shift_rotate).
+reader serves both (lsgan-train --dataset=digits_rotate --data_dir=<out>/shift_rotate).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ one (.tflite or SavedModel), a shipped one, or a training run's checkpoint.
   python sample.py --model=exported/digits/tflite/generator.tflite --num=64 --out=grid.png
   python sample.py --model=exported/hwdb/saved_model/1 --labels=啊,阿 --out=grid.png
   python sample.py --run_dir=runs/demo --num=64 --out=grid.png   # the run's newest checkpoint
-  python sample.py --model=exported/cats/saved_model/1 --num=50000 --folder=samples/  # for evaluate.py --images
+  python sample.py --model=exported/cats/saved_model/1 --num=50000 --folder=samples/  # for lsgan-evaluate --images
 
 One --seed gives the same z, and so the same images, from every format: the rows of numpy's
 default_rng(seed) draw (lsgan_tf/noise.py), fed to the checkpoint's generator, to the
@@ -48,7 +48,7 @@ flags.DEFINE_integer("seed", 0, "Noise seed: the same seed gives the same z (and
 flags.DEFINE_string("out", "grid.png", "Output PNG grid.")
 flags.DEFINE_string("npy", None, "Also save the uint8 images as a .npy array here.")
 flags.DEFINE_string("folder", None, "Write the images as numbered PNG files into this folder instead of a grid "
-                    "(streamed: any --num fits in memory); evaluate.py --images scores such a folder.")
+                    "(streamed: any --num fits in memory); lsgan-evaluate --images scores such a folder.")
 
 
 def write_folder(batches: Iterator[np.ndarray], folder: str, num: int) -> int:

@@ -100,6 +100,7 @@ def fetch_inception_graph(cache_dir: str, url: str = INCEPTION_URL,
             if os.path.exists(path):
                 os.remove(path)
     folder = os.path.dirname(target)
+    made = [path for path in (cache_dir, folder) if not os.path.isdir(path)]  # removed again if left empty
     os.makedirs(folder, exist_ok=True)
     archive_name = os.path.basename(temporary_name(os.path.basename(url) or "inception.tgz"))
     archive = os.path.join(folder, archive_name)
@@ -134,8 +135,9 @@ def fetch_inception_graph(cache_dir: str, url: str = INCEPTION_URL,
     finally:
         if os.path.exists(archive):
             os.remove(archive)
-        if not os.listdir(folder):  # a failed first fetch leaves the cache as it was
-            os.rmdir(folder)
+        for path in reversed(made):  # a failed first fetch leaves the cache as it was
+            if os.path.isdir(path) and not os.listdir(path):
+                os.rmdir(path)
     return target
 
 

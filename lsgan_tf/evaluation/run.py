@@ -54,7 +54,7 @@ class CheckpointEvaluator:
 
     def score_exported(self, images: np.ndarray) -> Dict:
         """The scores of `num_samples` uint8 images drawn from an export of the run (a .tflite
-        file through LiteRT, say) with sample.py's default labels, which are the classes this
+        file through LiteRT, say) with lsgan-sample's default labels, which are the classes this
         metric asks for in the same order: the exported file scored as `__call__` scores the run."""
         if len(images) != self.num_samples:
             raise ValueError(f"{len(images)} images given, {self.num_samples} expected.")

@@ -63,8 +63,8 @@ class TFLiteGenerator(Generator):
             raise SampleError('sampling a .tflite model needs LiteRT, which is not installed: '
                               'pip install "lsgan-tf[litert]" (or pip install ai-edge-litert).') from None
         if not os.path.isfile(path):
-            raise SampleError(f"--model={path}: no such file; pass the tflite/generator.tflite of an export.py output "
-                              f"folder.")
+            raise SampleError(f"--model={path}: no such file; pass the tflite/generator.tflite of an lsgan-export "
+                              f"output folder.")
         metadata_path = os.path.join(os.path.dirname(path), "metadata.json")
         if not os.path.exists(metadata_path):
             raise SampleError(f"{metadata_path} not found: keep the export's metadata.json beside the .tflite file.")

@@ -9,9 +9,13 @@ import json
 import os
 from typing import Any, Dict, List, Optional
 
+from lsgan_tf.architectures import ARCHITECTURES
 from lsgan_tf.config import TrainConfig
+from lsgan_tf.data.classes import ClassTable
+from lsgan_tf.evaluation.classifiers import CHARACTERS, DIGITS
 from lsgan_tf.losses import CODINGS
 from lsgan_tf.noise import DISTRIBUTION_NAMES
+from lsgan_tf.pretrained import DRAWS_PREFIX
 from lsgan_tf.runs import RunDir
 from lsgan_tf.utils.commands import as_the_user_runs_them
 
@@ -23,7 +27,7 @@ _MADE_HERE = "made by lsgan_tf itself (rendered digits, sampled mixture)"  # no 
 
 
 def training_command(config: TrainConfig) -> str:
-    """The train.py command that trains `config` again: --dataset and --data_dir, then every flag
+    """The lsgan-train command that trains `config` again: --dataset and --data_dir, then every flag
     whose value differs from what the preset resolves to on its own (repeatable flags once per value)."""
     defaults = TrainConfig(dataset=config.dataset, data_dir=config.data_dir,
                            out_dir=config.out_dir).resolve(data_needed=False)
@@ -38,20 +42,32 @@ def training_command(config: TrainConfig) -> str:
     return as_the_user_runs_them(" ".join(words + ["--out_dir=RUN"]))
 
 
-def _evaluation(run_dir: str, step: int) -> List[str]:
-    """The card's evaluation lines: the run's evaluation.json when it scored this step."""
-    path = RunDir(run_dir).evaluation_file
+def _evaluation(evaluation: Optional[Dict[str, Any]], step: int, run_dir: str) -> List[str]:
+    """The card's evaluation lines: the run's evaluation.json (`evaluation`) when it scored this step."""
     command = as_the_user_runs_them(f"python evaluate.py --run_dir={run_dir}")
+    if evaluation is None:
+        return [f"Not evaluated: `{command}` scores it (`lsgan-evaluate --help` names the metrics)."]
+    if evaluation.get("step") != step:
+        return [f"Not evaluated at this step: evaluation.json scored step {evaluation.get('step')}; `{command}`."]
+    extractor = evaluation.get("extractor") or {}
+    shipped = {classifier.name: classifier.sha256 for classifier in (DIGITS, CHARACTERS)}
+    local = extractor.get("name") in shipped and extractor.get("sha256") != shipped[extractor["name"]]
+    note = (f" That {extractor.get('name')} was trained on the scoring machine itself (lsgan-tf before 0.3.0), "
+            f"which no other machine reproduces: these figures are kept for the record, and `{command}` scores "
+            f"the run with the classifier shipped in the package, the same on every machine." if local else "")
+    return [f"Scored on {evaluation['num_samples']:,} samples at step {step:,} with "
+            f"{extractor.get('name', 'no network')}"
+            + (f" (SHA-256 {extractor['sha256'][:16]}...)." if extractor.get("sha256") else ".") + note, "",
+            *metric_table(evaluation)]
+
+
+def read_evaluation(run_dir: str) -> Optional[Dict[str, Any]]:
+    """The run's evaluation.json (None when it was not evaluated)."""
+    path = RunDir(run_dir).evaluation_file
     if not os.path.exists(path):
-        return [f"Not evaluated: `{command}` scores it (docs/GUIDE.md lists the metrics)."]
+        return None
     with open(path) as handle:
-        results: Dict[str, Any] = json.load(handle)
-    if results.get("step") != step:
-        return [f"Not evaluated at this step: evaluation.json scored step {results.get('step')}; `{command}`."]
-    extractor = results.get("extractor") or {}
-    return [f"Scored on {results['num_samples']:,} samples at step {step:,} with {extractor.get('name', 'no network')}"
-            + (f" (SHA-256 {extractor['sha256'][:16]}...)." if extractor.get("sha256") else "."), "",
-            *metric_table(results)]
+        return json.load(handle)
 
 
 def metric_table(results: Dict[str, Any]) -> List[str]:
@@ -76,9 +92,38 @@ def shipped_file_section(name: str, model_file: str, scores: Dict[str, Any]) -> 
             f"{scores['evaluated_utc'][:10]}:", "", *metric_table(scores), ""]
 
 
-def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: int,
-               num_classes: Optional[int], parameters: int, files: List[str]) -> str:
-    """The MODEL_CARD.md text of the generator of `run_dir` at `step`."""
+def draws(config: TrainConfig, class_table: Optional[ClassTable], subject: Optional[str] = None) -> str:
+    """What the generator draws, in one line (the card's "Draws:" line and `lsgan-sample
+    --pretrained=list`): `subject` (default: the dataset's), the image size and, for a conditional
+    generator trained on some of its classes, those classes."""
+    size = "x".join(map(str, config.image_shape)) if config.image_shape else "2-D points"
+    line = f"{subject or config.preset.subject or config.dataset}, {size}"
+    if class_table is not None:
+        trained = class_table.present_subset()
+        shown = trained if trained is not None else range(len(class_table))
+        line += (f"; one of {len(shown):,} classes, asked for by label"
+                 + (f" (of {len(class_table):,} label codes)" if trained is not None else "")
+                 + f": {''.join(class_table.characters[i] for i in list(shown)[:12])}"
+                 + ("..." if len(shown) > 12 else ""))
+    return line
+
+
+def _architecture(config: TrainConfig) -> str:
+    """The architecture's name, the function that builds it in the installed package and the
+    first line of that function's docstring (the paper's table)."""
+    builder = ARCHITECTURES[config.arch]
+    summary = (builder.__doc__ or "").strip().splitlines()[0].rstrip(".") if builder.__doc__ else ""
+    return f"`{config.arch}` (`{builder.__module__}.{builder.__name__}`: {summary})"
+
+
+def model_card(config: TrainConfig, record: Dict[str, Any], step: int, parameters: int, files: List[str], *,
+               run_dir: str, num_classes: Optional[int] = None, class_table: Optional[ClassTable] = None,
+               evaluation: Optional[Dict[str, Any]] = None, data_source: Optional[str] = None,
+               subject: Optional[str] = None) -> str:
+    """The MODEL_CARD.md text of the generator of `run_dir` at `step`: `evaluation` is the run's
+    evaluation.json (None: not evaluated), `class_table` a conditional run's class table,
+    `data_source` what the run's --data_dir held (default: the folder's path) and `subject` what
+    its images show (default: the dataset's)."""
     preset = config.preset
     a, b, c = CODINGS[config.coding]
     family = {"lsgan": f"LSGAN, coding {config.coding} (a={a:g}, b={b:g}, c={c:g}; TPAMI Eq. 13/14)",
@@ -86,15 +131,17 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
               "wgan_gp": "WGAN-GP"}.get(config.loss, config.loss)
     versions = record.get("versions", {})
     started = [entry.get("started") for entry in record.get("history", []) if entry.get("started")]
-    classes = f"; {num_classes:,} classes (conditional: labels in, the class asked for out)" if num_classes else ""
-    table = RunDir(run_dir).class_table() if num_classes else None
-    trained = table.present_subset() if table is not None else None
+    classes = f"; {num_classes:,} label codes (conditional: a label in, that class out)" if num_classes else ""
+    trained = class_table.present_subset() if class_table is not None else None
     if trained:
         classes += (f". Only {len(trained):,} of them had training data, and only these are drawn "
-                    f"(sample.py refuses the others): {''.join(table.characters[i] for i in trained)}")
+                    f"(lsgan-sample refuses the others): {''.join(class_table.characters[i] for i in trained)}")
+    source = data_source or config.data_dir or config.tfds_name or _MADE_HERE
     options = ", ".join(config.arch_option) or "none"
     lines = [
         f"# Model card: {config.arch} generator, {config.loss} on {config.dataset}",
+        "",
+        f"{DRAWS_PREFIX}{draws(config, class_table, subject)}",
         "",
         "## Files",
         "",
@@ -102,13 +149,12 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
         "",
         "## Data",
         "",
-        f"`--dataset={config.dataset}`: {preset.notes} Source: {config.data_dir or config.tfds_name or _MADE_HERE}. "
+        f"`--dataset={config.dataset}`: {preset.notes} Source: {source}. "
         f"Images {'x'.join(map(str, config.image_shape))}, pixels in {list(config.pixel_range)}{classes}.",
         "",
         "## Network and objective",
         "",
-        f"- Architecture `{config.arch}` (docs/PAPERS.md §2), options: {options}; "
-        f"generator parameters: {parameters:,}.",
+        f"- Architecture {_architecture(config)}; options: {options}; generator parameters: {parameters:,}.",
         f"- z: {config.z_dim} numbers drawn from {DISTRIBUTION_NAMES[config.noise]}.",
         f"- Loss: {family}, {config.reduction} reduction.",
         f"- Optimiser: {config.optimizer}, lr {config.lr:g} (D) / {config.g_lr:g} (G), betas {config.beta_1:g}, "
@@ -124,7 +170,7 @@ def model_card(run_dir: str, config: TrainConfig, record: Dict[str, Any], step: 
         "",
         "## Evaluation",
         "",
-        *_evaluation(run_dir, step),
+        *_evaluation(evaluation, step, run_dir),
         "",
         "## Intended use and limits",
         "",

@@ -7,7 +7,7 @@ import os
 from typing import Callable, List, Optional, Sequence
 
 from lsgan_tf.errors import ExportError, RunError
-from lsgan_tf.export.model_card import model_card
+from lsgan_tf.export.model_card import model_card, read_evaluation
 from lsgan_tf.export.serving import (
     DEFAULT_MAX_SAMPLE,
     QUANTIZATIONS,
@@ -152,7 +152,8 @@ def export_run(
     card = os.path.join(out, "MODEL_CARD.md")
     files = sorted(os.path.relpath(path, out) for path in written if os.path.dirname(path) != out)
     files = sorted({path.split(os.sep)[0] + "/" if path.startswith("saved_model") else path for path in files})
-    text = model_card(run_dir, config, record, global_step(model), num_classes, generator.count_params(),
-                      files + ["README.txt", "example_requests.json", "MODEL_CARD.md"])
+    text = model_card(config, record, global_step(model), generator.count_params(),
+                      files + ["README.txt", "example_requests.json", "MODEL_CARD.md"], run_dir=run_dir,
+                      num_classes=num_classes, class_table=table, evaluation=read_evaluation(run_dir))
     wrote(write_bytes(card, text.encode("utf-8")))
     return written

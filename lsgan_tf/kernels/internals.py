@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Tuple
 
 import keras
@@ -29,5 +30,11 @@ def missing_internals() -> Tuple[str, ...]:
 
 @functools.lru_cache(maxsize=None)
 def fast_path_available() -> bool:
-    """Whether this Keras has every internal the fused batch norm and Adam read (once a process)."""
-    return not missing_internals()
+    """Whether this Keras has every internal the fused batch norm and Adam read (asked once a
+    process); when it lacks one, says so in one line on stderr: those layers then compute
+    Keras' own path, with the same results at Keras' speed."""
+    missing = missing_internals()
+    if missing:
+        print(f"lsgan_tf: Keras {keras.__version__} lacks {', '.join(missing)}: the fused batch norm and Adam "
+              f"take Keras' own path (the same results, at Keras' speed)", file=sys.stderr, flush=True)
+    return not missing

@@ -26,9 +26,14 @@ def model_path(name: str) -> str:
     return os.path.join(FOLDER, name, MODEL_FILE)
 
 
+DRAWS_PREFIX = "Draws: "  # the card's line saying what the generator draws (lsgan_tf/export/model_card.py)
+
+
 def summary(name: str) -> str:
-    """One line about shipped generator `name`: its model card's title and where the card is."""
+    """One line about shipped generator `name`: what it draws (its model card's "Draws:" line)
+    and where its card is."""
     card = os.path.join(FOLDER, name, CARD_FILE)
     with open(card, encoding="utf-8") as handle:
-        title = handle.readline().removeprefix("# Model card:").strip()
-    return f"{name}: {title} (model card: {card})"
+        drawn = next((line[len(DRAWS_PREFIX):].strip() for line in handle if line.startswith(DRAWS_PREFIX)),
+                     "see its model card")
+    return f"{name}: {drawn} (model card: {card})"

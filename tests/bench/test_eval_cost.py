@@ -10,6 +10,7 @@ from tests.conftest import ROOT, subprocess_env
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_a_short_run_measures_the_evaluation_and_its_share(tmp_path):
     out = tmp_path / "eval_cost.json"
     result = subprocess.run([sys.executable, "-m", "bench.eval_cost", "--datasets=mixture", "--steps=4", "--ab_every=2",

@@ -16,6 +16,7 @@ def gpu_table(*flags):
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_dry_run_measures_every_mode_and_writes_the_table(tmp_path):
     out = tmp_path / "table"
     result = gpu_table("--archs=mixture", "--steps=1", "--allow_cpu", f"--out={out}")
@@ -28,6 +29,7 @@ def test_dry_run_measures_every_mode_and_writes_the_table(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_without_a_gpu_it_says_so(tmp_path):
     result = gpu_table("--archs=mixture", f"--out={tmp_path / 'table'}")
     assert result.returncode == 2 and "no GPU found" in result.stderr and "--allow_cpu" in result.stderr

@@ -47,7 +47,10 @@ def sample(folder, *flags):
 def test_names_paths_and_summaries(shipped):
     assert pretrained.names() == ["chars", "demo"]
     assert pretrained.model_path("demo") == str(shipped / "demo" / pretrained.MODEL_FILE)
-    assert pretrained.summary("demo").startswith("demo: digits generator, lsgan on digits (model card: ")
+    assert pretrained.summary("demo") == (f"demo: digits 0-9 of small variability (rendered, shifted; TPAMI 4.3.1), "
+                                          f"28x28x1 (model card: {shipped / 'demo' / pretrained.CARD_FILE})")
+    assert pretrained.summary("chars").startswith("chars: handwritten Chinese characters (GB2312 level 1), 28x28x1; "
+                                                  "one of 4 classes, asked for by label (of 3,755 label codes): 啊国中座 ")
     with pytest.raises(ValueError, match="no shipped generator 'nope'; shipped: chars, demo."):
         pretrained.model_path("nope")
 
@@ -109,6 +112,7 @@ def card_figures(name):
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_each_cards_figures_are_what_lsgan_evaluate_gives_on_any_machine(tmp_path):
     """`lsgan-evaluate --pretrained=NAME` in a fresh cache gives the card's figures: FD-digits of
     the digits generator twice, in two processes with two empty caches, to the last digit."""

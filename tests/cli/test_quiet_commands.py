@@ -10,6 +10,7 @@ from tests.conftest import TF_LOG_LINE, assert_quiet, run_script, user_env
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_train_export_sample_and_convert_print_no_noise(tmp_path):
     run, exported = tmp_path / "run", tmp_path / "exported"
     commands = [

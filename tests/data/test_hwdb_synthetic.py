@@ -123,6 +123,7 @@ def test_a_class_outside_level_1_has_no_classifier_class_and_is_not_asked_for():
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_conditional_run_on_rendered_characters_trains_draws_captions_and_reports_class_accuracy(rendered, tmp_path):
     run = tmp_path / "run"
     result = subprocess.run(

@@ -136,6 +136,7 @@ tf.saved_model.save(StandIn(), sys.argv[1])
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_inception_savedmodel_gives_fid_is_and_a_recorded_extractor_and_reuses_reference_stats(tmp_path):
     module = tmp_path / "inception"
     made = subprocess.run([sys.executable, "-c", STAND_IN_INCEPTION, str(module)], capture_output=True, text=True,

@@ -115,8 +115,9 @@ def test_offline_names_the_url_and_the_flag(tmp_path):
     url = closed + ARCHIVE_PATH
     with pytest.raises(FeatureError, match=r"could not download the Inception graph from .*--inception_weights=PATH/"
                                            r"classify_image_graph_def\.pb") as refused:
-        fetch_inception_graph(str(tmp_path), url)
+        fetch_inception_graph(str(tmp_path / "cache"), url)
     assert url in str(refused.value) and "\n" not in str(refused.value)
+    assert not (tmp_path / "cache").exists()  # no folder made for nothing, the cache folder itself included
 
 
 def test_graph_features_are_per_image_and_logits_are_pool_times_softmax_weights(graph_bytes, tmp_path):

@@ -51,6 +51,7 @@ def test_ensemble_evaluation_reports_each_seed():
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_study_keeps_its_samples_and_rescores_them(tmp_path):
     """The study saves every evaluated step's samples; --rescore scores them again without
     training and gives the same table; both grids (histogram, kernel density) are written."""

@@ -21,6 +21,7 @@ def _study(out, steps, *options):
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_scores_every_checkpoint_and_resumes(tmp_path):
     first = _study(tmp_path, steps=40)  # four checkpoints: one more than train.py keeps by default
     assert first.returncode == 0, first.stderr[-3000:]
@@ -45,6 +46,7 @@ def test_scores_every_checkpoint_and_resumes(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_stops_a_run_at_the_first_checkpoint_covering_enough_classes(tmp_path):
     # every checkpoint covers >= 1 class; the authors'-code settings reach the run
     result = _study(tmp_path, 40, "--seeds=3", "--stop_at_classes=1", "--reduction=sum", "--noise=uniform")

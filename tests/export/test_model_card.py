@@ -58,3 +58,29 @@ def test_the_card_carries_the_evaluation_of_the_exported_step(exports, tmp_path)
     assert lines == [f"exporting the digits generator of {run_dir} at step 2 to {tmp_path / 'out'}"] + [
         f"wrote {path}" for path in written] and len(written) == 3  # README.txt, example_requests.json, the card
     assert "evaluation.json scored step 1" in (tmp_path / "out" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def cards(exports):  # noqa: F811  (the fixture)
+    """The text of every exported and shipped card."""
+    from lsgan_tf import pretrained
+
+    paths = [folder / "MODEL_CARD.md" for _, folder in exports.values()]
+    paths += [os.path.join(pretrained.FOLDER, name, pretrained.CARD_FILE) for name in pretrained.names()]
+    return {str(path): open(path, encoding="utf-8").read() for path in paths}
+
+
+def test_a_card_says_what_it_draws_and_refers_only_to_what_an_installed_package_holds(exports):  # noqa: F811
+    import importlib
+
+    for path, card in cards(exports).items():
+        assert "docs/" not in card and ".md §" not in card, path  # the docs are not in an installed package
+        draws = re.findall(r"^Draws: (.+)$", card, flags=re.MULTILINE)
+        assert len(draws) == 1 and re.search(r"\d+x\d+x\d", draws[0]), path
+        names = re.findall(r"`(lsgan_tf(?:\.\w+)+)`", card)
+        assert names, path  # the function that builds the architecture
+        for name in names:
+            module, _, attribute = name.rpartition(".")
+            assert callable(getattr(importlib.import_module(module), attribute)), name
+    hwdb_card = cards(exports)[str(exports["hwdb"][1] / "MODEL_CARD.md")]
+    assert re.search(r"^Draws: handwritten Chinese characters .*; one of 4 classes, asked for by label \(of 3,755 "
+                     r"label codes\): 啊国中座$", hwdb_card, flags=re.MULTILINE), hwdb_card[:500]

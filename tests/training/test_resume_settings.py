@@ -113,6 +113,7 @@ def test_settings_not_typed_take_the_runs_values():
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_resuming_without_repeating_arch_options_keeps_them(tmp_path):
     run = tmp_path / "run"
     first = run_script("train.py", "--arch_option=d_fc_norm=false", "--steps=1", "--batch_size=4", "--z_dim=8",

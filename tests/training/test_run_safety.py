@@ -144,7 +144,8 @@ def check(name, case, run, result, before, after):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("name", [name if name == "train" else pytest.param(name, marks=pytest.mark.full)
+                                  for name in COMMANDS])  # make test: the trainer, the one command that may move a checkpoint
 def test_every_command_that_reads_a_run_meets_every_fault_and_loses_nothing(name, runs, tmp_path):
     problems = {}
     for case in CASES:

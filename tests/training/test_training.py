@@ -78,6 +78,7 @@ SOAK_KILLS = int(os.environ.get("LSGAN_TF_SOAK_KILLS", "5"))
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_soak_sigkills_at_random_moments_then_rerun_is_bit_identical(tmp_path):
     """Each start is killed (SIGKILL) at a random moment up to 0.6 s after it wrote a new
     checkpoint: with a checkpoint every 2 steps (~0.1 s each) the kills land in steps, in
@@ -324,6 +325,7 @@ FLOAT64_CASES = [f"float64:{loss}:{objectives.get(loss).critic_steps}" for loss 
 
 
 @pytest.mark.slow
+@pytest.mark.full
 def test_mirrored_two_replicas_equal_one_device_on_the_global_batch():
     """One step on two replicas gives the weights of one step on one device with the global batch,
     for every family, with every family's own critic steps (float64: the iteration; float32: the

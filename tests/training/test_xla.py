@@ -17,7 +17,8 @@ PRECISIONS = ("float32", "mixed_float16")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("arch", sorted(PRESET_OF_ARCH))
+@pytest.mark.parametrize("arch", [arch if arch == "digits" else pytest.param(arch, marks=pytest.mark.full)
+                                  for arch in sorted(PRESET_OF_ARCH)])  # make test: digits, all three precisions
 def test_train_step_runs_two_steps_under_xla(arch):
     for precision in PRECISIONS + (("mixed_bfloat16",) if arch == "digits" else ()):
         config = TrainConfig(dataset=PRESET_OF_ARCH[arch], data_dir="/", jit_compile="true", precision=precision,
