@@ -29,9 +29,9 @@ def main(argv) -> int:
     quiet.quiet_tensorflow_startup()
 
     from lsgan_tf.data import classes
-    from lsgan_tf.evaluation.run import evaluate_checkpoints
     from lsgan_tf.runs import RunDir
     from lsgan_tf.samples import sample_grid
+    from lsgan_tf.scoring import evaluate_checkpoints
     from lsgan_tf.training.build import restore_model
     from lsgan_tf.training.checkpoints import listed_checkpoints
     from lsgan_tf.utils.atomic import write_json

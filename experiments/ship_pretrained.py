@@ -31,12 +31,12 @@ from absl import app, flags
 from lsgan_tf import pretrained
 from lsgan_tf.config import TrainConfig
 from lsgan_tf.data.classes import ClassTable
-from lsgan_tf.evaluation.run import evaluate_generator
 from lsgan_tf.export.generators import open_generator
 from lsgan_tf.export.model_card import SHIPPED_FILE_HEADING, model_card, read_evaluation, shipped_file_section
 from lsgan_tf.export.run import export_run
 from lsgan_tf.gan import global_step
 from lsgan_tf.runs import RunDir
+from lsgan_tf.scoring import evaluate_generator
 from lsgan_tf.training.build import build_gan, restore_model
 from lsgan_tf.utils.atomic import write_bytes
 from lsgan_tf.utils.cache import cache_directory

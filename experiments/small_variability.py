@@ -72,8 +72,8 @@ def _train_and_score(name: str, dataset: str, data_dir, loss: str, seed: int, ev
     """Trains one run (or resumes it) segment by segment, scoring every new checkpoint with the
     digit classifier as soon as it exists; returns the scores of every checkpoint, in step order."""
     from lsgan_tf.config import TrainConfig
-    from lsgan_tf.evaluation.run import CheckpointEvaluator
     from lsgan_tf.runs import RunDir
+    from lsgan_tf.scoring import CheckpointEvaluator
     from lsgan_tf.training.checkpoints import checkpoint_step, listed_checkpoints
     from lsgan_tf.training.loop import train
     from lsgan_tf.utils.atomic import write_json

@@ -22,11 +22,9 @@ LAYERS = (
     ("lsgan_tf.objectives", "lsgan_tf.gan"),
     ("lsgan_tf.config", "lsgan_tf.samples"),
     ("lsgan_tf.runs",),
-    # the scorers and what they need: below training, which scores while it trains
-    tuple(f"lsgan_tf.evaluation.{name}" for name in ("metrics", "modes", "resizing", "inception", "classifiers",
-                                                       "features", "characters", "scorers", "images")),
+    ("lsgan_tf.evaluation",),  # the metrics and scorers: below training, which scores while it trains
     ("lsgan_tf.training",),
-    ("lsgan_tf.export", "lsgan_tf.evaluation"),
+    ("lsgan_tf.export", "lsgan_tf.scoring"),
     ("lsgan_tf.cli",),
 )
 

@@ -39,8 +39,8 @@ def stripes():
 @pytest.mark.slow
 def test_a_dataset_registered_from_a_test_module_trains_scores_and_exports(stripes, tmp_path):
     from lsgan_tf.config import TrainConfig
-    from lsgan_tf.evaluation.run import evaluate_run
     from lsgan_tf.export.run import export_run
+    from lsgan_tf.scoring import evaluate_run
     from lsgan_tf.training.loop import train
 
     run = str(tmp_path / "run")

@@ -86,8 +86,8 @@ def _evaluate():
                           "generator), or --images=DIR --reference=DIR_OR_NPZ to score images.")
     if FLAGS.model or FLAGS.pretrained:
         return _evaluate_export(extractor), FLAGS.out
-    from lsgan_tf.evaluation.run import evaluate_run
     from lsgan_tf.runs import RunDir
+    from lsgan_tf.scoring import evaluate_run
 
     results = evaluate_run(FLAGS.run_dir, checkpoint=FLAGS.checkpoint, num_samples=FLAGS.num_samples, seed=FLAGS.seed,
                            reference_stats=FLAGS.reference_stats, **extractor)
@@ -98,8 +98,8 @@ def _evaluate_export(extractor: dict) -> dict:
     """The scores of --model or --pretrained."""
     from lsgan_tf import pretrained
     from lsgan_tf.errors import SampleError
-    from lsgan_tf.evaluation.run import evaluate_generator
     from lsgan_tf.export.generators import open_generator
+    from lsgan_tf.scoring import evaluate_generator
 
     try:
         path = pretrained.model_path(FLAGS.pretrained) if FLAGS.pretrained else FLAGS.model

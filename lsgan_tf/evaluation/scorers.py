@@ -6,7 +6,7 @@ the generator (the scoring network, the real data and its features) once, checks
 (data, saved statistics) before it fetches or loads any network, and names the one figure that
 ranks generators (`headline`: the metric and whether lower is better), which --keep_best uses.
 
-`evaluation/run.py` scores run directories and exports with them; training scores its model
+`lsgan_tf/scoring.py` scores run directories and exports with them; training scores its model
 with them while it trains (lsgan_tf/training/metrics_log.py).
 """
 

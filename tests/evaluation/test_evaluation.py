@@ -211,7 +211,7 @@ def test_evaluate_mixture_and_digit_runs_and_the_same_score_in_two_fresh_caches(
 
 @pytest.mark.slow
 def test_checkpoint_evaluator_scores_later_checkpoints_without_recomputing_the_real_side(tmp_path, monkeypatch):
-    from lsgan_tf.evaluation import run as evaluate_run
+    from lsgan_tf import scoring as evaluate_run
     from lsgan_tf.evaluation import scorers
     from lsgan_tf.runs import RunDir
     from lsgan_tf.training.build import restore_model
