@@ -112,7 +112,6 @@ def card_figures(name):
 
 
 @pytest.mark.slow
-@pytest.mark.full
 def test_each_cards_figures_are_what_lsgan_evaluate_gives_on_any_machine(tmp_path):
     """`lsgan-evaluate --pretrained=NAME` in a fresh cache gives the card's figures: FD-digits of
     the digits generator twice, in two processes with two empty caches, to the last digit."""

@@ -176,7 +176,11 @@ def test_inception_savedmodel_gives_fid_is_and_a_recorded_extractor_and_reuses_r
 
 
 @pytest.mark.slow
-def test_evaluate_mixture_and_digit_runs_and_the_same_score_in_two_fresh_caches(tmp_path):
+def test_evaluate_mixture_and_digit_runs_with_the_shipped_classifier_and_the_seed_recorded(tmp_path):
+    """Scores a mixture run and a digits run in a child process with an empty cache: the digits
+    record names the shipped classifier by its hash and nothing is trained or cached for the
+    metric; another --seed draws another sample set. (Two processes with two empty caches giving
+    one FD-digits: tests/cli/test_pretrained.py, on the shipped generator.)"""
     mixture = tmp_path / "mixture"
     train(TrainConfig(dataset="mixture", steps=2, batch_size=64, out_dir=str(mixture)), log=lambda line: None)
     result = run_evaluate(f"--run_dir={mixture}", "--num_samples=500", env=user_env())
@@ -185,18 +189,13 @@ def test_evaluate_mixture_and_digit_runs_and_the_same_score_in_two_fresh_caches(
     assert record["num_modes"] == 8 and 0 <= record["high_quality_fraction"] <= 1 and "collapsed" in record
     digits = tmp_path / "digits"
     train(TrainConfig(dataset="digits", steps=1, batch_size=8, z_dim=8, out_dir=str(digits)), log=lambda line: None)
-    records = []
-    for cache in ("first_machine", "second_machine"):  # two processes, two empty caches
-        out = tmp_path / f"{cache}.json"
-        result = run_evaluate(f"--run_dir={digits}", "--num_samples=250", f"--out={out}",
-                              env={**user_env(), "XDG_CACHE_HOME": str(tmp_path / cache)})
-        assert_quiet(result, "evaluate.py")
-        records.append(json.loads(out.read_text()))
-    first, second = records
-    assert first["fd_digits"] == second["fd_digits"] and first["class_shares"] == second["class_shares"]
+    result = run_evaluate(f"--run_dir={digits}", "--num_samples=250", f"--out={tmp_path / 'first.json'}",
+                          env={**user_env(), "XDG_CACHE_HOME": str(tmp_path / "first_machine")})
+    assert_quiet(result, "evaluate.py")
+    first = json.loads((tmp_path / "first.json").read_text())
     assert first["real_classes_covered"] == 10  # the classifier sees every class in the real data
     assert 0 <= first["classes_covered"] <= 10 and first["fd_digits"] > 0
-    assert first["extractor"] == classifiers.DIGITS.description() == second["extractor"]
+    assert first["extractor"] == classifiers.DIGITS.description()
     assert first["extractor"]["sha256"] == hashlib.sha256(open(classifiers.DIGITS.path, "rb").read()).hexdigest()
     assert first["num_samples"] == 250 and first["seed"] == 0 and first["evaluated_utc"].endswith("Z")
     for name in ("kid", "kid_std", "inception_score", "precision", "recall", "density", "coverage"):

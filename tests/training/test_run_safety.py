@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
@@ -143,17 +144,38 @@ def check(name, case, run, result, before, after):
     return None
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", [name if name == "train" else pytest.param(name, marks=pytest.mark.full)
-                                  for name in COMMANDS])  # make test: the trainer, the one command that may move a checkpoint
-def test_every_command_that_reads_a_run_meets_every_fault_and_loses_nothing(name, runs, tmp_path):
-    problems = {}
+def run_cases(name, runs, tmp_path):
+    """{case: (the run directory, its snapshot before, the command's result)} of `name` on every
+    fault. The trainer starts in a process of its own for each fault (it is the one command that
+    may move a checkpoint); a reader meets the six faults one after another in one child process,
+    its entry point called with each command line (tests/training/commands_in_one_process.py)."""
+    prepared = {}
     for case in CASES:
         run = tmp_path / case / "run"
         shutil.copytree(runs / "digits", run)
         damage(run, case, runs)
-        before = snapshot(run)
-        result = run_script(*command(name, case, run, tmp_path / case / "out"), env=user_env())
+        prepared[case] = run, snapshot(run)
+    if name == "train":
+        return {case: (run, before, run_script(*command(name, case, run, tmp_path / case / "out"), env=user_env()))
+                for case, (run, before) in prepared.items()}
+    jobs = []
+    for case, (run, _) in prepared.items():
+        script, *argv = command(name, case, run, tmp_path / case / "out")
+        jobs.append({"argv": argv, "stdout": str(tmp_path / case / "stdout"), "stderr": str(tmp_path / case / "stderr")})
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    child = run_script("tests/training/commands_in_one_process.py", script, str(tmp_path / "jobs.json"), env=user_env())
+    assert child.returncode == 0, child.stderr[-3000:]
+    codes = json.loads(child.stdout.splitlines()[-1])["codes"]
+    return {case: (run, before, SimpleNamespace(returncode=code, stdout=open(job["stdout"]).read(),
+                                                stderr=open(job["stderr"]).read()))
+            for (case, (run, before)), code, job in zip(prepared.items(), codes, jobs)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_that_reads_a_run_meets_every_fault_and_loses_nothing(name, runs, tmp_path):
+    problems = {}
+    for case, (run, before, result) in run_cases(name, runs, tmp_path).items():
         problem = check(name, case, run, result, before, snapshot(run))
         if problem:
             problems[case] = problem

@@ -196,7 +196,8 @@ def preset_data(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("dataset", sorted(presets.PRESETS))
+@pytest.mark.parametrize("dataset", [name if name != "lsun" else pytest.param(name, marks=pytest.mark.full)
+                                     for name in sorted(presets.PRESETS)])  # make test: lsun's through the CLI (tests/data/test_lsun.py)
 def test_every_preset_runs_two_steps(dataset, preset_data, tmp_path):
     result = train(TrainConfig(dataset=dataset, data_dir=preset_data.get(dataset), steps=2, batch_size=2, z_dim=8,
                                sample_every=2, out_dir=str(tmp_path / "run")), **QUIET)
