@@ -12,7 +12,7 @@ from lsgan_tf.config import TrainConfig
 from lsgan_tf.data.classes import ClassTable
 from lsgan_tf.errors import ConfigError
 from lsgan_tf.evaluation.inception import INCEPTION_URL
-from lsgan_tf.evaluation.scorers import SCORERS, ScorerSetup, generate, metric_kind
+from lsgan_tf.evaluation.scorers import ScorerSetup, generate, make_scorer
 from lsgan_tf.export.generators import Generator, sample
 from lsgan_tf.gan import global_step
 from lsgan_tf.runs import RunDir
@@ -41,7 +41,7 @@ class CheckpointEvaluator:
             setup = ScorerSetup(config, RunDir(self.run_dir).class_table(),
                                 model.num_classes if config.conditional else None, self.num_samples,
                                 **self._scorer_settings)
-            self._scorer = SCORERS[metric_kind(config)](setup)
+            self._scorer = make_scorer(setup)
         return model, config
 
     def __call__(self, checkpoint: Optional[str] = None) -> Dict:
@@ -102,7 +102,7 @@ def evaluate_generator(generator: Generator, source: str, num_samples: int = 500
              if generator.class_names is not None else None)
     setup = ScorerSetup(config, table, generator.num_classes, num_samples, inception_weights=inception_weights,
                         cache_dir=cache_dir, reference_stats=reference_stats, inception_url=inception_url)
-    scorer = SCORERS[metric_kind(config)](setup)
+    scorer = make_scorer(setup)
     images = np.concatenate(list(sample(generator, seed, num_samples, scorer.labels)))
     fake = from_uint8(images.astype(np.float32), config.pixel_range)
     return {"model": source, "dataset": generator.dataset, "num_samples": num_samples, "seed": seed,

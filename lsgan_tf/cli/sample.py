@@ -36,8 +36,7 @@ flags.DEFINE_string("model", None, "A .tflite file (with metadata.json beside it
 flags.DEFINE_string("pretrained", None, "A generator shipped with lsgan-tf instead of --model (LiteRT only); "
                     "list: print the shipped ones.")
 flags.DEFINE_string("run_dir", None, "A training run (the folder lsgan-train wrote) instead of --model: its newest "
-                                     "readable "
-                    "checkpoint's generator (the EMA copy when the run kept one; needs TensorFlow).")
+                    "readable checkpoint's generator (the EMA copy when the run kept one; needs TensorFlow).")
 flags.DEFINE_string("checkpoint", None, "With --run_dir: this checkpoint instead of the newest.")
 MAX_GRID = 4_096  # images held in memory for one grid
 PROGRESS_EVERY = 1_000  # --folder prints a progress line per this many images

@@ -133,6 +133,7 @@ class ClassAccuracyScorer:
         self.table = setup.table
         self.labels = asked_labels(self.table, setup.num_classes, setup.num_samples)
         self.targets = classifier_targets(self.table, self.labels) if self.table is not None else self.labels
+        self.classes_asked = len(set(self.labels.tolist()))
         self.classifier = classifiers.load_classifier(classifiers.CHARACTERS)
         self.extractor = classifiers.CHARACTERS.description()
         self.on_real: Optional[float] = None
@@ -147,8 +148,8 @@ class ClassAccuracyScorer:
         scores = {
             "class_accuracy": class_accuracy(self.classifier, to_classifier_range(fake, self.pixel_range),
                                              self.targets),
-            "chance": 1.0 / len(set(self.labels.tolist())),
-            "classes_asked": int(len(set(self.labels.tolist()))),
+            "chance": 1.0 / self.classes_asked,
+            "classes_asked": self.classes_asked,
         }
         if self.on_real is not None:
             scores["classifier_accuracy_on_run_data"] = self.on_real
@@ -201,6 +202,6 @@ SCORERS: Dict[str, Callable[[ScorerSetup], object]] = {
 }
 
 
-def metric_kind(config) -> str:
-    """The SCORERS entry that scores a run of `config`: its dataset record's metric."""
-    return config.preset.metric
+def make_scorer(setup: ScorerSetup):
+    """The scorer of the metric kind that the dataset record of `setup.config` names (SCORERS)."""
+    return SCORERS[setup.config.preset.metric](setup)

@@ -193,7 +193,8 @@ def restore_checkpoint(model: GAN, path: str) -> None:
     """Restores checkpoint `path` into `model`. Every object of the model must be found with its
     shape and dtype, else one of checkpoints.MISMATCHED is raised. The loss scales are restored when
     the checkpoint has them; a run that saved none (float32, bfloat16) starts a fresh one."""
-    layouts = ["current"] + ([_LEGACY_MIXED_LAYOUT] if _loss_scales(model) else [])
+    scales = _loss_scales(model)
+    layouts = ["current"] + ([_LEGACY_MIXED_LAYOUT] if scales else [])
     for layout in layouts:
         try:
             status = tf.train.Checkpoint(**_restored_objects(model, layout)).restore(path)
@@ -203,7 +204,6 @@ def restore_checkpoint(model: GAN, path: str) -> None:
         except MISMATCHED:
             if layout == layouts[-1]:
                 raise
-    scales = _loss_scales(model)
     if scales:
         tf.train.Checkpoint(**scales).restore(path).expect_partial()
 

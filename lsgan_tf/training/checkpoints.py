@@ -135,9 +135,10 @@ def write_state(directory: str) -> None:
         return
     # The manager deletes the listed checkpoints beyond --keep_checkpoints by their timestamps.
     times = [os.path.getmtime(os.path.join(directory, f"{name}.index")) for name in names]
-    lines = ([f'model_checkpoint_path: "{names[-1]}"'] + [f'all_model_checkpoint_paths: "{name}"' for name in names]
-             + [f"all_model_checkpoint_timestamps: {time!r}" for time in times] + [f"last_preserved_timestamp: "
-                                                                                   f"{times[0] - 1.0!r}"])
+    lines = ([f'model_checkpoint_path: "{names[-1]}"']
+             + [f'all_model_checkpoint_paths: "{name}"' for name in names]
+             + [f"all_model_checkpoint_timestamps: {time!r}" for time in times]
+             + [f"last_preserved_timestamp: {times[0] - 1.0!r}"])
     write_bytes(path, ("\n".join(lines) + "\n").encode("utf-8"))
 
 

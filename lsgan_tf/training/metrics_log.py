@@ -27,7 +27,7 @@ import keras
 import tensorflow as tf
 
 from lsgan_tf.errors import DataError, FeatureError
-from lsgan_tf.evaluation.scorers import SCORERS, ScorerSetup, generate, metric_kind
+from lsgan_tf.evaluation.scorers import ScorerSetup, generate, make_scorer
 from lsgan_tf.gan import global_step
 from lsgan_tf.runs import RunDir
 from lsgan_tf.utils.atomic import atomic_path, write_bytes, write_json
@@ -63,8 +63,9 @@ class MetricsLog(keras.callbacks.Callback):
                                  inception_weights=config.inception_weights)
         self.make_checkpoint, self.writer = make_checkpoint, writer
         self.scorer, self.off = None, False
-        kept = [row for row in read_metrics(run.metrics_file) if row["step"] <= start_step]
-        if kept != read_metrics(run.metrics_file):
+        rows = read_metrics(run.metrics_file)
+        kept = [row for row in rows if row["step"] <= start_step]
+        if kept != rows:
             _write_metrics(run.metrics_file, kept)
         self.best = self._read_best()
 
@@ -82,7 +83,7 @@ class MetricsLog(keras.callbacks.Callback):
     def _scorer(self):
         if self.scorer is None:
             try:
-                self.scorer = SCORERS[metric_kind(self.config)](self.setup)
+                self.scorer = make_scorer(self.setup)
             except (DataError, FeatureError) as error:
                 self.off = True
                 self.warn(f"warning: metrics while training are off for this run: {error} "
