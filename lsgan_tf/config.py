@@ -30,6 +30,10 @@ KERNEL_CHOICES = ("fast", "keras")  # lsgan_tf.kernels.KERNELS (this module load
 # Gaussian-mixture MLPs: ~5 ms), so that running many steps per call pays (docs/PERFORMANCE.md).
 OVERHEAD_BOUND_ARCHITECTURES = ("mixture",)
 MAX_AUTO_STEPS_PER_EXECUTION = 100
+# Settings that define the model, its objective or what its checkpoints hold: a resumed run
+# must keep them (--precision may change: checkpoints hold the same variables in every policy).
+MODEL_SETTINGS = ("dataset", "arch", "arch_option", "loss", "coding", "reduction", "z_dim", "conditional", "noise",
+                  "ema", "optimizer")
 # Architecture options with flags of their own (--z_dim) or set from the data (num_classes).
 RESERVED_ARCH_OPTIONS = ("z_dim", "num_classes")
 BOOLEAN_WORDS = {"true": True, "1": True, "false": False, "0": False}
@@ -111,8 +115,7 @@ class TrainConfig:
     out_dir: Optional[str] = setting(None, "Run directory: config.json (settings and their history), checkpoints/, "
                                            "samples/, events/ (TensorBoard), train.log. Default: "
                                            "runs/<dataset>-<loss>. Re-running into it resumes the run; settings that "
-                                           "define the model (dataset, arch, options, loss, coding, reduction, z_dim, "
-                                           "conditional, noise) must match.")
+                                           "define the model (" + ", ".join(MODEL_SETTINGS) + ") must match.")
     sample_every: int = setting(500, "Write a fixed-noise sample grid every N steps.")
     checkpoint_every: int = setting(1000, "Write a checkpoint every N steps.")
     keep_checkpoints: int = setting(3, "How many recent checkpoints to keep.")

@@ -20,15 +20,10 @@ import json
 import os
 from typing import Any, Dict, Optional, Tuple
 
-from lsgan_tf.config import TrainConfig
+from lsgan_tf.config import MODEL_SETTINGS, TrainConfig
 from lsgan_tf.data import classes
 from lsgan_tf.errors import ConfigError, RunError
 from lsgan_tf.utils.atomic import write_bytes, write_json
-
-# Settings that define the model, its objective or what its checkpoints hold: a resumed run
-# must keep them (--precision may change: checkpoints hold the same variables in every policy).
-MODEL_SETTINGS = ("dataset", "arch", "arch_option", "loss", "coding", "reduction", "z_dim", "conditional", "noise",
-                  "ema", "optimizer")
 
 
 def comparable(value: Any) -> Any:

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shutil
 from typing import Callable, Dict, Iterator, Optional
 
 import numpy as np
@@ -131,8 +132,6 @@ def _entries(root: str, name: str) -> set:
 
 
 def _remove_new(before: set, after: set) -> None:
-    import shutil
-
     for path in sorted(after - before, key=len, reverse=True):
         shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.remove(path)
 

@@ -7,7 +7,7 @@ under every Keras policy, and under mixed_float16 the Adam state is the loss-sca
 inner optimizer, saved where a float32 run saves its optimizer. The dynamic loss scale is saved
 beside it, so a run can change --precision when it resumes (a float32 checkpoint resumed in
 mixed_float16 starts a fresh loss scale). Each checkpoint also records the settings that shape
-the model (`runs.MODEL_SETTINGS`), so that one that does not fit names the setting that differs.
+the model (`config.MODEL_SETTINGS`), so that one that does not fit names the setting that differs.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import tensorflow as tf
 
 from lsgan_tf import architectures, kernels, objectives
 from lsgan_tf.architectures.blocks import synchronized_batch_norm
-from lsgan_tf.config import TrainConfig
+from lsgan_tf.config import MODEL_SETTINGS, TrainConfig
 from lsgan_tf.errors import CheckpointError, ConfigError, RunError
 from lsgan_tf.gan import GAN, ConditionalGAN
-from lsgan_tf.runs import MODEL_SETTINGS, RunDir, comparable, flag_text
+from lsgan_tf.runs import RunDir, comparable, flag_text
 from lsgan_tf.training.checkpoints import MISMATCHED, restore_fitting, restore_newest_readable, unreadable_reason
 
 
@@ -138,7 +138,7 @@ class _RecordedSettings(tf.train.experimental.PythonState):
 
 
 def model_settings(config: TrainConfig) -> Dict[str, Any]:
-    """The settings of `config` that shape what a checkpoint holds (runs.MODEL_SETTINGS)."""
+    """The settings of `config` that shape what a checkpoint holds (config.MODEL_SETTINGS)."""
     return {name: comparable(getattr(config, name)) for name in MODEL_SETTINGS}
 
 
