@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -100,13 +99,18 @@ def test_mnist_without_data_dir_trains_from_a_tfds_download(tmp_path, monkeypatc
     assert os.path.exists(RunDir(tmp_path / "run").sample_path(2))
 
 
+# Every connection and name lookup of the process fails, as offline; each try is counted into the
+# file $NETWORK_TRIES when the process exits.
 NO_NETWORK = """
-import errno, socket, sys
-def unreachable(*args, **kwargs):  # every connection and name lookup of the process fails, as offline
+import atexit, errno, os, socket, sys
+tries = []
+def unreachable(*args, **kwargs):
+    tries.append(args[:1])
     raise OSError(errno.ENETUNREACH, "Network is unreachable")
 socket.socket.connect = unreachable
 socket.getaddrinfo = unreachable
 socket.create_connection = unreachable
+atexit.register(lambda: open(os.environ["NETWORK_TRIES"], "w").write(str(len(tries))))
 """
 # The host answers (the check passes) but the download then fails, as requests fails without a route.
 FAILING_DOWNLOAD = """
@@ -130,31 +134,31 @@ run()
 
 
 def train_offline(prelude, tmp_path):
-    started = time.monotonic()
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", "import sys\n" + prelude + TRAIN, "--dataset=mnist", f"--tfds_data_dir={tmp_path / 'tfds'}",
          "--steps=1", f"--out_dir={tmp_path / 'run'}"],
-        capture_output=True, text=True, timeout=300, env=subprocess_env(), cwd=ROOT,
+        capture_output=True, text=True, timeout=300, env=subprocess_env(NETWORK_TRIES=str(tmp_path / "tries")), cwd=ROOT,
     )
-    return result, time.monotonic() - started
 
 
 @pytest.mark.slow
 def test_without_a_network_the_download_fails_in_seconds_in_one_line_and_changes_nothing(tmp_path):
     (tmp_path / "tfds").mkdir()
     (tmp_path / "tfds" / "kept.txt").write_text("a user's file")
-    result, seconds = train_offline(NO_NETWORK, tmp_path)
+    result = train_offline(NO_NETWORK, tmp_path)
     lines = result.stderr.splitlines()
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
     assert len(lines) == 1 and "cannot download TFDS dataset 'mnist'" in lines[0], lines
     assert "storage.googleapis.com:443" in lines[0] and "--tfds_data_dir=DIR" in lines[0] and "--data_dir" in lines[0]
-    assert seconds < 15, seconds  # the whole command, TensorFlow's start included
+    # One try, the download host asked once, then the error: no retries (TFDS alone retried for
+    # minutes; how long the command takes is recorded in docs/RELIABILITY.md, not asserted here).
+    assert (tmp_path / "tries").read_text() == "1"
     assert sorted(os.listdir(tmp_path / "tfds")) == ["kept.txt"] and not (tmp_path / "run").exists()
 
 
 @pytest.mark.slow
 def test_a_download_that_fails_midway_leaves_nothing_behind(tmp_path):
-    result, _ = train_offline(FAILING_DOWNLOAD, tmp_path)
+    result = train_offline(FAILING_DOWNLOAD, tmp_path)
     errors = [line for line in result.stderr.splitlines() if line.startswith("train.py: error:")]  # after TFDS's bars
     assert result.returncode == 2 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr[-3000:]
     assert "could not download and prepare TFDS dataset 'mnist'" in errors[0] and "ConnectionError" in errors[0]
